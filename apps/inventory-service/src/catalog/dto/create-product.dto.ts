@@ -1,0 +1,28 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { SKU_PATTERN } from '@orders/events';
+
+export class CreateProductDto {
+  @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source })
+  @IsString()
+  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
+  sku!: string;
+
+  @ApiProperty({ example: 'T-shirt, size M' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 1299, minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  priceCents!: number;
+
+  @ApiProperty({ example: 100, minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  initialStock!: number;
+}

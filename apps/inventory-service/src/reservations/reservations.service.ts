@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
+import { inSpan, queryRows, TransactionalEvents } from '@orders/platform';
+import { EntityManager } from 'typeorm';
+import { productChanged } from '../catalog/product-row';
+import { reservationOutcomes } from './reservation-metrics';
+import { ItemQuantity, lockStock, moveStock, normalise, shortagesOf } from './stock-ledger';
+
+const SERVICE = Services.InventoryService;
+
+/**
+ * The reservation ledger's use cases. Each runs in one transaction with the inbox
+ * record of the event that caused it and the events it emits.
+ */
+@Injectable()
+export class ReservationsService {
+  private readonly logger = new Logger(ReservationsService.name);
+
+  constructor(private readonly events: TransactionalEvents) {}
+
+  /** All items or none: a single short item reserves nothing. */
+  async reserveForOrder(event: EnvelopeOf<'OrderCreated'>): Promise<void> {
+    const orderId = event.orderId!;
+    await this.events.handleOnce('reserve-stock', event, (manager) =>
+      inSpan(SERVICE, 'ReserveStock', async () => {
+        const items = normalise(event.payload.items);
+        const available = await inSpan(SERVICE, 'Store.ReserveStockTx', () => lockStock(manager, items.map((item) => item.sku)));
+        const shortages = shortagesOf(items, available);
+        if (shortages.length > 0) {
+          reservationOutcomes.inc({ outcome: 'out_of_stock', path: 'postgres' });
+          const unknown = shortages.some((shortage) => !available.has(shortage.sku));
+          return [
+            createEvent('InventoryReservationFailed', {
+              orderId,
+              payload: { reason: unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK', shortages },
+            }),
+          ];
+        }
+        const rows = await moveStock(manager, 'reserve', items);
+        await this.recordReservations(manager, orderId, items);
+        reservationOutcomes.inc({ outcome: 'reserved', path: 'postgres' });
+        const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
+        return [
+          createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: 'postgres' } }),
+          ...rows.map(productChanged),
+        ];
+      }, { 'order.id': orderId }),
+    );
+  }
+
+  /** Paid: reserved units become sold. Only what this order reserved, only once. */
+  async commitForOrder(event: EnvelopeOf<'OrderPaid'>): Promise<void> {
+    await this.settle(event, 'commit');
+  }
+
+  /** Cancelled: reserved units go back to available. Releasing what was never reserved does nothing. */
+  async releaseForOrder(event: EnvelopeOf<'OrderCancelled'>): Promise<void> {
+    await this.settle(event, 'release');
+  }
+
+  private async settle(event: EventEnvelope, move: 'commit' | 'release'): Promise<void> {
+    const orderId = event.orderId!;
+    await this.events.handleOnce(`${move}-stock`, event, async (manager) => {
+      const items = await queryRows<ItemQuantity>(manager,
+        `UPDATE reservations SET state = $2, updated_at = now()
+          WHERE order_id = $1 AND state = 'RESERVED'
+          RETURNING sku, quantity`,
+        [orderId, move === 'commit' ? 'COMMITTED' : 'RELEASED'],
+      );
+      if (items.length === 0) {
+        this.logger.log({ order_id: orderId, event_id: event.eventId }, `nothing to ${move}: no open reservation`);
+        return [];
+      }
+      const sorted = normalise(items);
+      await lockStock(manager, sorted.map((item) => item.sku));
+      const rows = await moveStock(manager, move, sorted);
+      reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path: 'postgres' });
+      const settled =
+        move === 'commit'
+          ? createEvent('StockCommitted', { orderId, payload: { items: sorted } })
+          : createEvent('StockReleased', { orderId, payload: { items: sorted } });
+      return [settled, ...rows.map(productChanged)];
+    });
+  }
+
+  private async recordReservations(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<void> {
+    await manager.query(
+      `INSERT INTO reservations (order_id, sku, quantity, state, path)
+       SELECT $1, u.sku, u.qty, 'RESERVED', 'postgres' FROM unnest($2::text[], $3::int[]) AS u(sku, qty)`,
+      [orderId, items.map((item) => item.sku), items.map((item) => item.quantity)],
+    );
+  }
+}

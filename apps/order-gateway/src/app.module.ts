@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Services } from '@orders/events';
+import { gatewayMigrations } from '@orders/migrations/order-gateway';
+import { PlatformModule } from '@orders/platform';
+import { CatalogModule } from './catalog/catalog.module';
+import { GatewayConfig } from './config/gateway.config';
+import { OrdersModule } from './orders/orders.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({ service: Services.OrderGateway, schema: 'gateway', config, migrations: gatewayMigrations, redis: true }),
+        CatalogModule,
+        OrdersModule,
+      ],
+    };
+  }
+}

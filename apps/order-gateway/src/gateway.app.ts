@@ -1,0 +1,17 @@
+import { Services } from '@orders/events';
+import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf } from '@orders/platform';
+import { AppModule } from './app.module';
+import { GatewayConfig } from './config/gateway.config';
+import { setUpOpenApi } from './openapi';
+
+export const SERVICE = Services.OrderGateway;
+export const SCHEMA = 'gateway';
+
+export async function createGatewayApp(config: GatewayConfig): Promise<HttpApp> {
+  const app = await createHttpApp(AppModule.forRoot(config));
+  setUpOpenApi(app);
+  connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
+  await app.init();
+  await app.startAllMicroservices();
+  return app;
+}

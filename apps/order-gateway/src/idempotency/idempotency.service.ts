@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { queryRows, SERVICE_CONFIG } from '@orders/platform';
+import { DataSource, EntityManager } from 'typeorm';
+import { GatewayConfig } from '../config/gateway.config';
+import { IdempotencyKeyReused, IdempotentRequestInFlight } from './idempotency.errors';
+
+export type IdempotencyClaim = { kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown };
+
+/** A claim whose request died (crash, timeout) can be taken over after this long. */
+const CLAIM_LEASE_SECONDS = 30;
+const CLEANUP_EVERY_MS = 10 * 60_000;
+
+/**
+ * Idempotency keys, per user (Stripe's semantics): the first request claims the key
+ * atomically; its response is stored in the same transaction as the order it created
+ * and replayed to every later request with the same key and body.
+ */
+@Injectable()
+export class IdempotencyService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IdempotencyService.name);
+  private cleanupTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.cleanupTimer = setInterval(() => void this.deleteExpired(), CLEANUP_EVERY_MS);
+    this.cleanupTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
+  }
+
+  async claim(userId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
+    const inserted: unknown[] = await this.dataSource.query(
+      `INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until)
+       VALUES ($1, $2, $3, 'IN_FLIGHT', now() + $4 * interval '1 second')
+       ON CONFLICT DO NOTHING RETURNING key`,
+      [userId, key, fingerprint, CLAIM_LEASE_SECONDS],
+    );
+    if (inserted.length > 0) return { kind: 'claimed' };
+
+    const [existing]: Array<{ fingerprint: string; state: string; response_status: number | null; response_body: unknown; expired: boolean }> =
+      await this.dataSource.query(
+        `SELECT fingerprint, state, response_status, response_body, locked_until < now() AS expired
+           FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+        [userId, key],
+      );
+    // Released between our insert and select: the other request failed; claim again.
+    if (!existing) return this.claim(userId, key, fingerprint);
+    if (existing.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
+    if (existing.state === 'COMPLETED') return { kind: 'replay', status: existing.response_status!, body: existing.response_body };
+    if (!existing.expired) throw new IdempotentRequestInFlight();
+
+    const takenOver = await queryRows(this.dataSource,
+      `UPDATE idempotency_keys SET locked_until = now() + $3 * interval '1 second'
+        WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT' AND locked_until < now() RETURNING key`,
+      [userId, key, CLAIM_LEASE_SECONDS],
+    );
+    if (takenOver.length === 0) throw new IdempotentRequestInFlight();
+    return { kind: 'claimed' };
+  }
+
+  /** Stores the response, inside the transaction that produced it. */
+  async complete(manager: EntityManager, userId: string, key: string, status: number, body: unknown, orderId: string): Promise<void> {
+    await manager.query(
+      `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $3, response_body = $4::jsonb, order_id = $5
+        WHERE user_id = $1 AND key = $2`,
+      [userId, key, status, JSON.stringify(body), orderId],
+    );
+  }
+
+  /** The request failed before completing: the key is free for a retry. */
+  async release(userId: string, key: string): Promise<void> {
+    await this.dataSource
+      .query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT'`, [userId, key])
+      .catch((error) => this.logger.warn(`could not release idempotency key: ${(error as Error).message}`));
+  }
+
+  async deleteExpired(): Promise<number> {
+    try {
+      const deleted = await queryRows(this.dataSource,
+        `DELETE FROM idempotency_keys WHERE ctid IN (
+           SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 hour' LIMIT 10000)
+         RETURNING key`,
+        [this.config.IDEMPOTENCY_RETENTION_HOURS],
+      );
+      if (deleted.length > 0) this.logger.log(`deleted ${deleted.length} expired idempotency keys`);
+      return deleted.length;
+    } catch (error) {
+      this.logger.warn(`idempotency cleanup skipped: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+}

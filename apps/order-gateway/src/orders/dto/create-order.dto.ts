@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { SKU_PATTERN } from '@orders/events';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+
+export class OrderItemDto {
+  @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source })
+  @IsString()
+  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
+  sku!: string;
+
+  @ApiProperty({ example: 2, minimum: 1, maximum: 1000 })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  quantity!: number;
+}
+
+export class CreateOrderDto {
+  @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 50 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ArrayUnique((item: OrderItemDto) => (item && typeof item === 'object' ? item.sku : item), { message: 'each sku may appear at most once' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderItemDto)
+  items!: OrderItemDto[];
+
+  @ApiPropertyOptional({ example: 'pm_card_ok', description: 'Test methods: pm_card_ok, pm_card_declined, pm_card_timeout.' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  paymentMethod?: string;
+}

@@ -1,0 +1,16 @@
+import { CancelReason } from '@orders/events';
+import { counter } from '@orders/platform';
+import { OrderStatus } from './order-status';
+
+export const ordersCreated = counter({ name: 'orders_created_total', help: 'Orders accepted by the gateway' });
+export const ordersPaid = counter({ name: 'orders_paid_total', help: 'Orders whose payment succeeded' });
+export const ordersConfirmed = counter({ name: 'orders_confirmed_total', help: 'Orders completed (stock sold)' });
+export const ordersFailed = counter({ name: 'orders_failed_total', help: 'Orders cancelled, by reason', labelNames: ['reason'] });
+export const orderTransitions = counter({ name: 'order_transitions_total', help: 'Order status changes', labelNames: ['to'] });
+
+export function recordTransition(to: OrderStatus, reason: CancelReason | null): void {
+  orderTransitions.inc({ to });
+  if (to === 'PAID') ordersPaid.inc();
+  if (to === 'CONFIRMED') ordersConfirmed.inc();
+  if (to === 'CANCELLED' && reason) ordersFailed.inc({ reason });
+}

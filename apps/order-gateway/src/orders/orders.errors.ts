@@ -1,0 +1,25 @@
+import { DomainError } from '@orders/platform';
+
+export class OrderNotFound extends DomainError {
+  constructor() {
+    // Same answer for "does not exist" and "belongs to someone else": never reveal which.
+    super('not_found', 'order-not-found', 'No such order.');
+  }
+}
+
+export class OrderNotCancellable extends DomainError {
+  constructor(status: string) {
+    super('conflict', 'order-not-cancellable', `The order is ${status} and can no longer be cancelled.`);
+  }
+}
+
+export class UnknownSkus extends DomainError {
+  constructor(skus: string[]) {
+    super(
+      'unprocessable',
+      'unknown-sku',
+      `Unknown sku: ${skus.join(', ')}.`,
+      skus.map((sku) => ({ field: 'items.sku', message: `unknown sku ${sku}` })),
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CatalogModule } from '../catalog/catalog.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { OrderSagaHandler } from './order-saga.handler';
+import { OrderSagaService } from './order-saga.service';
+import { OrderTransitions } from './order-transitions';
+import { OrderWaiter } from './order-waiter';
+import { OrdersController } from './orders.controller';
+import { OrdersService } from './orders.service';
+import { PaymentTimeoutSweeper } from './payment-timeout.sweeper';
+
+@Module({
+  imports: [CatalogModule, IdempotencyModule],
+  controllers: [OrdersController, OrderSagaHandler],
+  providers: [OrdersService, OrderSagaService, OrderTransitions, OrderWaiter, PaymentTimeoutSweeper],
+})
+export class OrdersModule {}

@@ -1,0 +1,15 @@
+import { Services } from '@orders/events';
+import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf } from '@orders/platform';
+import { AppModule } from './app.module';
+import { PaymentConfig } from './config/payment.config';
+
+export const SERVICE = Services.PaymentService;
+export const SCHEMA = 'payment';
+
+export async function createPaymentApp(config: PaymentConfig): Promise<HttpApp> {
+  const app = await createHttpApp(AppModule.forRoot(config));
+  connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
+  await app.init();
+  await app.startAllMicroservices();
+  return app;
+}

@@ -1,0 +1,182 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createEvent, EnvelopeOf, EventEnvelope } from '@orders/events';
+import { queryRows, SERVICE_CONFIG, TransactionalEvents, withTimeout } from '@orders/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { PaymentConfig } from '../config/payment.config';
+import { ChargeResult, PAYMENT_PROVIDER, PaymentProvider } from '../provider/payment-provider';
+import { chargesInFlight, paymentOutcomes, providerLatency, recordSettlement } from './payment-metrics';
+import { PaymentRow } from './payment-row';
+
+const RECOVERY_INTERVAL_MS = 2_000;
+
+/**
+ * Charges reserved orders through the provider.
+ *
+ * Taking an order and charging it are separate steps: the consumer only records a
+ * PENDING payment (fast, so the partition keeps moving), and charges run here with
+ * bounded concurrency. A lease on each PENDING row means that after a crash, or a
+ * provider that never answered, another attempt picks it up — never two at once.
+ */
+@Injectable()
+export class PaymentsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(PaymentsService.name);
+  private readonly inFlight = new Set<string>();
+  private readonly waiting: string[] = [];
+  private recoveryTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: TransactionalEvents,
+    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    @Inject(SERVICE_CONFIG) private readonly config: PaymentConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.recoveryTimer = setInterval(() => void this.recoverExpiredLeases(), RECOVERY_INTERVAL_MS);
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+  }
+
+  private get leaseMs(): number {
+    return this.config.PAYMENT_PROVIDER_TIMEOUT_MS + 5_000;
+  }
+
+  /** OrderReserved: record the payment to make (once per order) and start charging. */
+  async acceptReservedOrder(event: EnvelopeOf<'OrderReserved'>): Promise<void> {
+    const paymentId = randomUUID();
+    let accepted = false;
+    await this.events.handleOnce('start-payment', event, async (manager) => {
+      // ON CONFLICT: a payment (or the tombstone of a cancellation) already exists for the order.
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO payments (id, order_id, user_id, amount_cents, currency, payment_method, status, lease_until)
+         VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', now() + $7 * interval '1 millisecond')
+         ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+        [paymentId, event.orderId, event.payload.userId, event.payload.totalCents, event.payload.currency, event.payload.paymentMethod ?? null, this.leaseMs],
+      );
+      accepted = inserted.length > 0;
+    });
+    if (accepted) this.schedule(paymentId);
+  }
+
+  /** OrderCancelled: stop or undo the charge. */
+  async voidForCancelledOrder(event: EnvelopeOf<'OrderCancelled'>): Promise<void> {
+    await this.events.handleOnce('void-payment', event, async (manager) => {
+      const [payment]: PaymentRow[] = await manager.query('SELECT * FROM payments WHERE order_id = $1 FOR UPDATE', [event.orderId]);
+      if (!payment) {
+        await manager.query(`INSERT INTO payments (id, order_id, amount_cents, status) VALUES ($1, $2, 0, 'CANCELLED') ON CONFLICT (order_id) DO NOTHING`, [
+          randomUUID(),
+          event.orderId,
+        ]);
+        return [];
+      }
+      if (payment.status === 'PENDING') {
+        // The charge may still be at the provider; if it succeeds, settle() refunds it.
+        await manager.query(`UPDATE payments SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [payment.id]);
+        return [];
+      }
+      if (payment.status === 'SUCCEEDED') return [await this.refund(manager, payment)];
+      return [];
+    });
+  }
+
+  private schedule(paymentId: string): void {
+    if (this.inFlight.has(paymentId) || this.waiting.includes(paymentId)) return;
+    this.waiting.push(paymentId);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (!this.stopping && this.inFlight.size < this.config.PAYMENT_CONCURRENCY && this.waiting.length > 0) {
+      const paymentId = this.waiting.shift()!;
+      this.inFlight.add(paymentId);
+      chargesInFlight.set(this.inFlight.size);
+      void this.charge(paymentId)
+        .catch((error) => this.logger.warn({ payment_id: paymentId, err: error }, 'charge failed; its lease will expire and it is retried'))
+        .finally(() => {
+          this.inFlight.delete(paymentId);
+          chargesInFlight.set(this.inFlight.size);
+          this.drain();
+        });
+    }
+  }
+
+  private async charge(paymentId: string): Promise<void> {
+    const [payment]: PaymentRow[] = await this.dataSource.query('SELECT * FROM payments WHERE id = $1', [paymentId]);
+    if (!payment || payment.status !== 'PENDING') return;
+    const stopTimer = providerLatency.startTimer();
+    let result: ChargeResult;
+    try {
+      result = await withTimeout(
+        this.provider.charge({ paymentId, amountCents: Number(payment.amount_cents), currency: payment.currency, paymentMethod: payment.payment_method ?? undefined }),
+        this.config.PAYMENT_PROVIDER_TIMEOUT_MS,
+        'payment provider',
+      );
+      stopTimer({ outcome: result.approved ? 'approved' : 'declined' });
+    } catch (error) {
+      stopTimer({ outcome: 'no_answer' });
+      paymentOutcomes.inc({ outcome: 'no_answer' });
+      // Outcome unknown: the payment stays PENDING and is tried again when its lease expires.
+      this.logger.warn({ order_id: payment.order_id, payment_id: paymentId }, `provider did not answer: ${(error as Error).message}`);
+      return;
+    }
+    await this.settle(paymentId, result);
+  }
+
+  private async settle(paymentId: string, result: ChargeResult): Promise<void> {
+    await this.events.run(async (manager) => {
+      const [payment]: PaymentRow[] = await manager.query('SELECT * FROM payments WHERE id = $1 FOR UPDATE', [paymentId]);
+      const events: EventEnvelope[] = [];
+      if (!payment) return { result: undefined, events };
+      const amountCents = Number(payment.amount_cents);
+
+      if (payment.status === 'PENDING') {
+        recordSettlement(result.approved);
+        if (result.approved) {
+          await manager.query(`UPDATE payments SET status = 'SUCCEEDED', provider_tx_id = $2, updated_at = now() WHERE id = $1`, [paymentId, result.providerTxId]);
+          events.push(createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }));
+        } else {
+          await manager.query(`UPDATE payments SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1`, [paymentId, result.reason]);
+          events.push(createEvent('PaymentFailed', { orderId: payment.order_id, payload: { paymentId, amountCents, reason: result.reason } }));
+        }
+      } else if (payment.status === 'CANCELLED' && result.approved) {
+        // The order was cancelled while the provider was charging: the money goes back.
+        await manager.query(`UPDATE payments SET provider_tx_id = $2 WHERE id = $1`, [paymentId, result.providerTxId]);
+        events.push(createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }));
+        events.push(await this.refund(manager, { ...payment, provider_tx_id: result.providerTxId }));
+      }
+      return { result: undefined, events };
+    });
+  }
+
+  private async refund(manager: EntityManager, payment: PaymentRow): Promise<EnvelopeOf<'PaymentRefunded'>> {
+    const amountCents = Number(payment.amount_cents);
+    const { refundId } = await this.provider.refund(payment.provider_tx_id!, amountCents);
+    await manager.query(`UPDATE payments SET status = 'REFUNDED', refund_id = $2, updated_at = now() WHERE id = $1`, [payment.id, refundId]);
+    paymentOutcomes.inc({ outcome: 'refunded' });
+    this.logger.log({ order_id: payment.order_id, payment_id: payment.id }, 'payment refunded: the order was cancelled');
+    return createEvent('PaymentRefunded', { orderId: payment.order_id, payload: { paymentId: payment.id, amountCents, refundId } });
+  }
+
+  /** Picks up PENDING payments whose attempt died with its process or got no answer. */
+  private async recoverExpiredLeases(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const rows = await queryRows<{ id: string }>(this.dataSource,
+        `UPDATE payments SET lease_until = now() + $1 * interval '1 millisecond', attempts = attempts + 1
+          WHERE id IN (SELECT id FROM payments WHERE status = 'PENDING' AND lease_until < now()
+                        ORDER BY lease_until LIMIT 100 FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [this.leaseMs],
+      );
+      for (const row of rows) this.schedule(row.id);
+    } catch (error) {
+      this.logger.warn(`payment recovery skipped: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { IsISO8601, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, validateSync, ValidationError } from 'class-validator';
+import { EventDefinition, EventName, Events, findDefinition, PayloadOf } from './registry';
+
+/** What travels in the value of every Kafka message of the saga (JSON). */
+export interface EventEnvelope<P = unknown> {
+  eventId: string;
+  eventType: string;
+  version: number;
+  occurredAt: string;
+  /** The order the event belongs to; null for catalog events keyed by sku. */
+  orderId: string | null;
+  payload: P;
+}
+
+export type EnvelopeOf<N extends EventName> = EventEnvelope<PayloadOf<N>>;
+
+class EnvelopeShape {
+  @IsUUID()
+  eventId!: string;
+
+  @IsString()
+  @MaxLength(100)
+  eventType!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  version!: number;
+
+  @IsISO8601({ strict: true })
+  occurredAt!: string;
+
+  @IsOptional()
+  @IsUUID()
+  orderId!: string | null;
+
+  @IsObject()
+  payload!: Record<string, unknown>;
+}
+
+/** A consumed message that can never be processed: it goes to the dead-letter topic. */
+export class InvalidEventError extends Error {
+  constructor(readonly reason: string) {
+    super(`invalid event: ${reason}`);
+    this.name = 'InvalidEventError';
+  }
+}
+
+export function createEvent<N extends EventName>(
+  name: N,
+  fields: { orderId: string | null; payload: PayloadOf<N>; eventId?: string; occurredAt?: Date },
+): EnvelopeOf<N> {
+  const definition = Events[name];
+  return {
+    eventId: fields.eventId ?? randomUUID(),
+    eventType: definition.type,
+    version: definition.version,
+    occurredAt: (fields.occurredAt ?? new Date()).toISOString(),
+    orderId: fields.orderId,
+    payload: fields.payload,
+  };
+}
+
+/** The Kafka message key: order id for the saga, sku for catalog snapshots. */
+export function messageKeyOf(envelope: EventEnvelope): string {
+  const definition = findDefinition(envelope.eventType, envelope.version);
+  if (definition?.key === 'sku') return String((envelope.payload as { sku: string }).sku);
+  if (!envelope.orderId) throw new InvalidEventError(`${envelope.eventType} needs an orderId`);
+  return envelope.orderId;
+}
+
+function describe(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => `${path}: ${message}`);
+    return [...own, ...describe(error.children ?? [], path)];
+  });
+}
+
+/**
+ * Parses and validates a consumed message value against the contract.
+ * Unknown fields are dropped (tolerant reader); a wrong or missing field throws.
+ */
+export function decodeEvent(value: Buffer | string | null | undefined): { envelope: EventEnvelope; definition: EventDefinition } {
+  if (value === null || value === undefined || value.length === 0) throw new InvalidEventError('empty message');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value.toString());
+  } catch {
+    throw new InvalidEventError('value is not JSON');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidEventError('value is not a JSON object');
+
+  const envelope = plainToInstance(EnvelopeShape, raw);
+  const envelopeErrors = validateSync(envelope, { forbidUnknownValues: true });
+  if (envelopeErrors.length > 0) throw new InvalidEventError(describe(envelopeErrors).join('; '));
+
+  const definition = findDefinition(envelope.eventType, envelope.version);
+  if (!definition) throw new InvalidEventError(`unknown event ${envelope.eventType} v${envelope.version}`);
+  if (definition.key === 'orderId' && !envelope.orderId) throw new InvalidEventError(`${definition.type} needs an orderId`);
+
+  const payload = plainToInstance(definition.payload, envelope.payload, { excludeExtraneousValues: false });
+  const payloadErrors = validateSync(payload, { whitelist: true, forbidUnknownValues: true });
+  if (payloadErrors.length > 0) throw new InvalidEventError(describe(payloadErrors, 'payload').join('; '));
+
+  return {
+    definition,
+    envelope: {
+      eventId: envelope.eventId,
+      eventType: envelope.eventType,
+      version: envelope.version,
+      occurredAt: envelope.occurredAt,
+      orderId: envelope.orderId ?? null,
+      payload: { ...payload },
+    },
+  };
+}
+
+export function encodeEvent(envelope: EventEnvelope): string {
+  return JSON.stringify(envelope);
+}

@@ -1,0 +1,48 @@
+import { JsonWebTokenError, TokenExpiredError, verify } from 'jsonwebtoken';
+import { Unauthenticated } from '../http/domain-error';
+
+export interface AuthenticatedUser {
+  id: string;
+  roles: string[];
+}
+
+/**
+ * Turns a bearer token into a user. HS256 with a shared secret today; an RS256/JWKS
+ * issuer is another implementation of this interface, bound in AuthModule, with no
+ * change to guards or controllers.
+ */
+export interface TokenVerifier {
+  verify(token: string): Promise<AuthenticatedUser>;
+}
+
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+
+const MAX_SUBJECT_LENGTH = 255;
+
+export class Hs256TokenVerifier implements TokenVerifier {
+  constructor(private readonly secret: string) {}
+
+  async verify(token: string): Promise<AuthenticatedUser> {
+    let claims: unknown;
+    try {
+      // Pinning the algorithm rejects `alg: none` and every algorithm-confusion trick.
+      claims = verify(token, this.secret, { algorithms: ['HS256'], clockTolerance: 5 });
+    } catch (error) {
+      if (error instanceof TokenExpiredError) throw new Unauthenticated('The token has expired.');
+      if (error instanceof JsonWebTokenError) throw new Unauthenticated('The token is not valid.');
+      throw error;
+    }
+    return userFromClaims(claims);
+  }
+}
+
+export function userFromClaims(claims: unknown): AuthenticatedUser {
+  if (typeof claims !== 'object' || claims === null) throw new Unauthenticated('The token is not valid.');
+  const { sub, roles, exp } = claims as { sub?: unknown; roles?: unknown; exp?: unknown };
+  if (typeof exp !== 'number') throw new Unauthenticated('The token must carry an exp claim.');
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) throw new Unauthenticated('The token must carry a sub claim.');
+  if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
+    throw new Unauthenticated('The roles claim must be an array of strings.');
+  }
+  return { id: sub, roles: (roles as string[] | undefined) ?? [] };
+}

@@ -1,0 +1,80 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';
+
+/** Settings every service shares. Each app extends it with its own. */
+export class ServiceConfig {
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//)
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/orders';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_SIZE = 10;
+
+  @IsString()
+  @Matches(/^rediss?:\/\//)
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key (lets several environments share one Redis). */
+  @IsString()
+  @MaxLength(64)
+  REDIS_KEY_PREFIX = '';
+
+  /** Comma-separated host:port list. */
+  @IsString()
+  @Matches(/^[^,\s]+(,[^,\s]+)*$/)
+  KAFKA_BROKERS = '127.0.0.1:9092';
+
+  /** Prefix of every topic and consumer group (lets several environments share one cluster). */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,64}$/)
+  KAFKA_TOPIC_PREFIX = '';
+
+  /** Partitions of one topic consumed at the same time by this process. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  KAFKA_PARTITIONS_CONCURRENTLY = 6;
+
+  @IsString()
+  @MinLength(16)
+  AUTH_JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+
+  /** OTLP/HTTP endpoint for traces; tracing records nothing without it. */
+  @IsOptional()
+  @IsString()
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  get kafkaBrokers(): string[] {
+    return this.KAFKA_BROKERS.split(',');
+  }
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** Cross-field rules class-validator cannot express. */
+  extraProblems(): string[] {
+    if (this.isProduction && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      return ['AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production'];
+    }
+    return [];
+  }
+}

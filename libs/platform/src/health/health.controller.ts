@@ -1,0 +1,54 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Req } from '@nestjs/common';
+import { Public } from '../auth/auth.decorators';
+import { PROBLEM_CONTENT_TYPE } from '../http/problem-details';
+import { READINESS_CHECKS, ReadinessCheck } from './readiness';
+
+@ApiExcludeController()
+@Public()
+@Controller()
+export class HealthController {
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+
+  /** Liveness: the process answers. */
+  @Get('health')
+  health() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: every dependency answers; otherwise 503 naming the failing ones. */
+  @Get('ready')
+  async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const results = await Promise.all(
+      this.checks.map(async (dependency) => {
+        try {
+          await dependency.check();
+          return { name: dependency.name, up: true, message: 'up' };
+        } catch {
+          // The reason stays in our logs: it can name internal hosts.
+          return { name: dependency.name, up: false, message: `${dependency.name} is unavailable` };
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results.map((result) => [result.name, result.up ? 'up' : 'down']));
+    const failing = results.filter((result) => !result.up);
+    if (failing.length === 0) {
+      await reply.status(200).send({ status: 'ready', checks });
+      return;
+    }
+    await reply
+      .status(503)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send({
+        type: 'https://order-platform.dev/problems/not-ready',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: `Not ready: ${failing.map((result) => result.name).join(', ')} unavailable.`,
+        instance: request.url.split('?')[0],
+        checks,
+        errors: failing.map((result) => ({ field: result.name, message: result.message })),
+      });
+  }
+}

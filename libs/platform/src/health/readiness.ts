@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { OutboxRelay } from '../messaging/outbox.relay';
+import type { KafkaProbe } from '../messaging/kafka-probe';
+
+/** One dependency `/ready` checks; `check` rejects when it is not usable. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const postgresCheck = (dataSource: DataSource): ReadinessCheck => ({
+  name: 'postgres',
+  check: async () => {
+    await withTimeout(dataSource.query('SELECT 1'), 1_000, 'postgres');
+  },
+});
+
+export const redisCheck = (redis: Redis): ReadinessCheck => ({
+  name: 'redis',
+  check: async () => {
+    if (redis.status !== 'ready') throw new Error(`redis connection is ${redis.status}`);
+    await withTimeout(redis.ping(), 1_000, 'redis');
+  },
+});
+
+export const kafkaCheck = (probe: KafkaProbe): ReadinessCheck => ({
+  name: 'kafka',
+  check: () => probe.check(),
+});
+
+export const outboxRelayCheck = (relay: OutboxRelay): ReadinessCheck => ({
+  name: 'outbox-relay',
+  check: async () => {
+    if (!relay.isHealthy()) throw new Error('the outbox relay has not published or polled successfully in the last 30 s');
+  },
+});

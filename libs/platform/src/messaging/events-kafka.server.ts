@@ -1,0 +1,160 @@
+import { Logger } from '@nestjs/common';
+import { KafkaContext, ServerKafka } from '@nestjs/microservices';
+import {
+  DeadLetterHeaders,
+  decodeEvent,
+  deadLetterTopic,
+  EventEnvelope,
+  eventTypesConsumedBy,
+  InvalidEventError,
+  topicName,
+  topicsConsumedBy,
+} from '@orders/events';
+import { Consumer, EachMessagePayload, IHeaders } from 'kafkajs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { isTransientError } from '../database/transient-errors';
+import { counter, histogram, LATENCY_BUCKETS } from '../observability/metrics';
+import { withConsumerSpan } from '../observability/tracing';
+import { createKafka } from './kafka-client';
+import { MessagingSettings } from './messaging-settings';
+
+const consumed = counter({ name: 'kafka_messages_consumed_total', help: 'Messages handled, by outcome', labelNames: ['service', 'topic', 'event_type', 'outcome'] });
+const handleSeconds = histogram({ name: 'kafka_handler_duration_seconds', help: 'Time spent handling one event', labelNames: ['service', 'event_type'], buckets: LATENCY_BUCKETS });
+const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent to a dead-letter topic', labelNames: ['service', 'topic'] });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The Nest Kafka transport, specialised for the saga's contract:
+ * - subscribes to the topics that carry events this service consumes (from libs/events),
+ *   under the deployment's topic prefix, from the earliest offset for a new group;
+ * - validates every message against the contract before a handler sees it and routes
+ *   it to the `@EventPattern(eventType)` handler;
+ * - retries a failing handler: without limit while a dependency is away (the partition
+ *   waits, nothing is skipped), a few times with backoff for any other error, then sends
+ *   the message to the topic's dead-letter twin so the partition keeps moving;
+ * - commits an offset only after its handler returned (kafkajs resolves the offset when
+ *   the message handler resolves), so an effect is durable before its message is acknowledged.
+ */
+export class EventsKafkaServer extends ServerKafka {
+  protected override readonly logger = new Logger(EventsKafkaServer.name);
+  private closing = false;
+
+  constructor(private readonly settings: MessagingSettings) {
+    super({
+      postfixId: '',
+      client: { clientId: settings.service, brokers: settings.brokers },
+      consumer: {
+        groupId: `${settings.topicPrefix}${settings.service}`,
+        allowAutoTopicCreation: false,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3_000,
+        retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+      },
+      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+      subscribe: { fromBeginning: true },
+      run: { partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently },
+    });
+  }
+
+  override createClient<T = unknown>(): T {
+    return createKafka(this.settings.service, this.settings.brokers) as T;
+  }
+
+  override async close(): Promise<void> {
+    this.closing = true;
+    await super.close();
+  }
+
+  override async bindEvents(consumer: Consumer): Promise<void> {
+    const missing = eventTypesConsumedBy(this.settings.service).filter((type) => !this.messageHandlers.has(type));
+    if (missing.length > 0) throw new Error(`${this.settings.service} consumes ${missing.join(', ')} but has no handler`);
+
+    const topics = topicsConsumedBy(this.settings.service).map((topic) => topicName(topic, this.settings.topicPrefix));
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+      eachMessage: (payload) => this.handleMessage(payload),
+    });
+  }
+
+  override async handleMessage(payload: EachMessagePayload): Promise<void> {
+    const { topic, message } = payload;
+    let envelope: EventEnvelope;
+    try {
+      envelope = decodeEvent(message.value).envelope;
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      consumed.inc({ service: this.settings.service, topic, event_type: 'invalid', outcome: 'dead_lettered' });
+      await this.deadLetter(payload, error.reason, 1);
+      return;
+    }
+
+    const handler = this.getHandlerByPattern(envelope.eventType);
+    if (!handler) {
+      // Another consumer's event on a shared topic.
+      consumed.inc({ service: this.settings.service, topic, event_type: envelope.eventType, outcome: 'ignored' });
+      return;
+    }
+
+    const context = new KafkaContext([message, payload.partition, topic, this.consumer!, payload.heartbeat, this.producer!]);
+    const stopTimer = handleSeconds.startTimer({ service: this.settings.service, event_type: envelope.eventType });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await withConsumerSpan(envelope, message.headers, this.settings.service, async () => {
+          const result = await handler(envelope, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+        });
+        stopTimer();
+        consumed.inc({ service: this.settings.service, topic, event_type: envelope.eventType, outcome: 'handled' });
+        return;
+      } catch (error) {
+        // Stopping: leave the offset uncommitted; the message is redelivered after restart.
+        if (this.closing) throw error;
+        const transient = isTransientError(error);
+        if (!transient && attempt >= this.settings.maxHandlerAttempts) {
+          stopTimer();
+          consumed.inc({ service: this.settings.service, topic, event_type: envelope.eventType, outcome: 'dead_lettered' });
+          await this.deadLetter(payload, describeError(error), attempt);
+          return;
+        }
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.logger.warn(
+            `${envelope.eventType} ${envelope.eventId} (order ${envelope.orderId}) failed, attempt ${attempt}, ${transient ? 'dependency away, waiting' : 'will retry'}: ${describeError(error)}`,
+          );
+        }
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt - 1, 6)));
+        await payload.heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  /** Sends the original message, with its headers and the reason, to the dead-letter topic. */
+  private async deadLetter(payload: EachMessagePayload, reason: string, attempts: number): Promise<void> {
+    const { topic, partition, message } = payload;
+    const source = topic.startsWith(this.settings.topicPrefix) ? topic.slice(this.settings.topicPrefix.length) : topic;
+    const headers: IHeaders = {
+      ...message.headers,
+      [DeadLetterHeaders.Error]: reason.slice(0, 2_000),
+      [DeadLetterHeaders.SourceTopic]: topic,
+      [DeadLetterHeaders.SourcePartition]: String(partition),
+      [DeadLetterHeaders.SourceOffset]: message.offset,
+      [DeadLetterHeaders.Consumer]: this.settings.service,
+      [DeadLetterHeaders.FailedAt]: new Date().toISOString(),
+      [DeadLetterHeaders.Attempts]: String(attempts),
+    };
+    this.logger.error(`dead-lettering ${topic}[${partition}]@${message.offset}: ${reason}`);
+    await this.producer!.send({
+      topic: deadLetterTopic(source, this.settings.topicPrefix),
+      acks: -1,
+      messages: [{ key: message.key, value: message.value, headers }],
+    });
+    deadLettered.inc({ service: this.settings.service, topic: source });
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error && typeof error === 'object') return JSON.stringify(error).slice(0, 500);
+  return String(error);
+}

@@ -1,0 +1,103 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { ServiceName } from '@orders/events';
+import type { Redis } from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource, MixedList } from 'typeorm';
+import { AuthModule } from './auth/auth.module';
+import { createRedis } from './cache/redis';
+import { ServiceConfig } from './config/service-config';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthController } from './health/health.controller';
+import { kafkaCheck, outboxRelayCheck, postgresCheck, READINESS_CHECKS, redisCheck } from './health/readiness';
+import { KafkaProbe } from './messaging/kafka-probe';
+import { DEFAULT_MESSAGING, MessagingSettings } from './messaging/messaging-settings';
+import { MessagingModule } from './messaging/messaging.module';
+import { OutboxRelay } from './messaging/outbox.relay';
+import { loggerParams } from './observability/logging';
+import { MetricsModule } from './observability/metrics.module';
+
+export const REDIS = Symbol('REDIS');
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+
+export interface PlatformOptions {
+  service: ServiceName;
+  /** The Postgres schema the service owns. */
+  schema: string;
+  config: ServiceConfig;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities?: MixedList<Function | string>;
+  /** Whether the service keeps a Redis connection (and reports it in /ready). */
+  redis: boolean;
+}
+
+export function messagingSettingsOf(service: ServiceName, config: ServiceConfig): MessagingSettings {
+  return {
+    ...DEFAULT_MESSAGING,
+    service,
+    brokers: config.kafkaBrokers,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
+  };
+}
+
+@Injectable()
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/**
+ * What every service has: config, JSON logs, /metrics, its own Postgres schema, the
+ * outbox/inbox and Kafka transport, JWT auth, /health and /ready.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const { config, service } = options;
+    const redisProviders: Provider[] = options.redis
+      ? [{ provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service) }, RedisLifecycle]
+      : [];
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot(loggerParams({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY === true })),
+        MetricsModule.forRoot(),
+        TypeOrmModule.forRoot(
+          dataSourceOptions({
+            url: config.DATABASE_URL,
+            schema: options.schema,
+            poolSize: config.DB_POOL_SIZE,
+            applicationName: service,
+            migrations: options.migrations,
+            entities: options.entities,
+          }),
+        ),
+        MessagingModule.forRoot(messagingSettingsOf(service, config)),
+        AuthModule.forRoot({ jwtSecret: config.AUTH_JWT_SECRET }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
+        ...redisProviders,
+        {
+          provide: READINESS_CHECKS,
+          inject: [getDataSourceToken(), KafkaProbe, OutboxRelay, ...(options.redis ? [REDIS] : [])],
+          useFactory: (dataSource: DataSource, kafka: KafkaProbe, relay: OutboxRelay, redis?: Redis) => [
+            postgresCheck(dataSource),
+            ...(redis ? [redisCheck(redis)] : []),
+            kafkaCheck(kafka),
+            outboxRelayCheck(relay),
+          ],
+        },
+      ],
+      exports: [SERVICE_CONFIG, ...(options.redis ? [REDIS] : [])],
+    };
+  }
+}

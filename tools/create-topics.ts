@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { ensureTopics, loadConfig, sagaTopics, ServiceConfig } from '@orders/platform';
+
+/** Creates every saga topic and its dead-letter twin with the partitions the services need. */
+async function main(): Promise<void> {
+  const config = loadConfig(ServiceConfig);
+  const created = await ensureTopics(config.kafkaBrokers, sagaTopics(config.KAFKA_TOPIC_PREFIX));
+  console.log(created.length > 0 ? `topics: created ${created.join(', ')}` : 'topics: all present');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
