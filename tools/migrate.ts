@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { migrateGateway } from '../apps/order-gateway/src/migrate';
-import { migrateInventory } from '../apps/inventory-service/src/migrate';
-import { migratePayment } from '../apps/payment-service/src/migrate';
+import { migrateGateway } from '@orders/order-gateway';
+import { migrateInventory } from '@orders/inventory-service';
+import { migratePayment } from '@orders/payment-service';
 
 /** Applies every service's pending migrations (each service to its own schema). */
 async function main(): Promise<void> {

@@ -1,0 +1,4 @@
+// What the system e2e tests (and only they) use to run this service in-process.
+export { createInventoryApp, SERVICE, SCHEMA } from './inventory.app';
+export { InventoryConfig } from './config/inventory.config';
+export { migrateInventory } from './migrate';

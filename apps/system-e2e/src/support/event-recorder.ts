@@ -1,0 +1,52 @@
+import { createKafka } from '@orders/platform';
+import { ALL_TOPICS, EventEnvelope, topicName } from '@orders/events';
+import { Consumer } from 'kafkajs';
+
+export interface RecordedEvent {
+  topic: string;
+  key: string | null;
+  envelope: EventEnvelope;
+}
+
+/** Reads every saga topic of one test system, so tests can assert on what was published. */
+export class EventRecorder {
+  readonly events: RecordedEvent[] = [];
+  private consumer: Consumer | null = null;
+
+  constructor(
+    private readonly brokers: string[],
+    private readonly prefix: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers).consumer({ groupId: `${this.prefix}recorder` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: ALL_TOPICS.map((topic) => topicName(topic, this.prefix)), fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        this.events.push({ topic: topic.slice(this.prefix.length), key: message.key?.toString() ?? null, envelope: JSON.parse(message.value!.toString()) });
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+
+  of(orderId: string): RecordedEvent[] {
+    return this.events.filter((event) => event.envelope.orderId === orderId);
+  }
+
+  typesOf(orderId: string): string[] {
+    return this.of(orderId).map((event) => event.envelope.eventType);
+  }
+
+  /** Waits until `predicate` holds over the recorded events (Kafka delivery is asynchronous). */
+  async waitFor(predicate: (events: RecordedEvent[]) => boolean, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.events)) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for events');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

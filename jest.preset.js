@@ -1,0 +1,25 @@
+// Shared Jest settings: ts-jest in transpile-only mode (type checking is `npm run typecheck`),
+// and the tsconfig path aliases mapped to source.
+const path = require('node:path');
+
+const root = __dirname;
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.spec.json') }],
+    // ESM-only dependencies (content-disposition 3, under @fastify/static) compiled to CommonJS for Jest;
+    // Node itself loads them natively (require of ESM).
+    '/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@orders/events$': path.join(root, 'libs/events/src/index.ts'),
+    '^@orders/platform$': path.join(root, 'libs/platform/src/index.ts'),
+    
+    '^@orders/(order-gateway|inventory-service|payment-service)$': path.join(root, 'apps/$1/src/index.ts'),
+    '^@orders/migrations/(.*)$': path.join(root, 'migrations/$1'),
+  },
+  setupFiles: [path.join(root, 'jest.setup.js')],
+};

@@ -1,0 +1,27 @@
+import { sign } from 'jsonwebtoken';
+import { Unauthenticated } from '../http/domain-error';
+import { Hs256TokenVerifier } from './token-verifier';
+
+const secret = 'a-test-secret-of-enough-length';
+const sut = new Hs256TokenVerifier(secret);
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('HS256 token verifier', () => {
+  it('accepts a valid token and reads sub and roles', async () => {
+    const token = sign({ sub: 'u1', roles: ['admin'] }, secret, { algorithm: 'HS256', expiresIn: 60 });
+    await expect(sut.verify(token)).resolves.toEqual({ id: 'u1', roles: ['admin'] });
+  });
+
+  it.each([
+    ['a wrong signature', () => sign({ sub: 'u1' }, 'another-secret-of-enough-length', { algorithm: 'HS256', expiresIn: 60 })],
+    ['an expired token', () => sign({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 60 }, secret, { algorithm: 'HS256' })],
+    ['a token without exp', () => sign({ sub: 'u1' }, secret, { algorithm: 'HS256' })],
+    ['a token without sub', () => sign({ roles: [] }, secret, { algorithm: 'HS256', expiresIn: 60 })],
+    ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', exp: 9999999999 })}.`],
+    ['HS512', () => sign({ sub: 'u1' }, secret, { algorithm: 'HS512', expiresIn: 60 })],
+    ['roles that are not strings', () => sign({ sub: 'u1', roles: [1] }, secret, { algorithm: 'HS256', expiresIn: 60 })],
+    ['garbage', () => 'not.a.token'],
+  ])('rejects %s', async (_case, token) => {
+    await expect(sut.verify(token())).rejects.toBeInstanceOf(Unauthenticated);
+  });
+});

@@ -1,0 +1,39 @@
+import { NotFoundException } from '@nestjs/common';
+import { DomainError, ValidationFailed } from './domain-error';
+import { toProblem } from './problem-details';
+
+describe('problem details', () => {
+  it('maps a domain error to its status with field errors', () => {
+    const problem = toProblem(new ValidationFailed([{ field: 'items', message: 'required' }]), '/orders');
+    expect(problem.body).toEqual({
+      type: 'https://order-platform.dev/problems/validation-failed',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request is not valid.',
+      instance: '/orders',
+      errors: [{ field: 'items', message: 'required' }],
+    });
+  });
+
+  it('keeps headers a domain error carries (Retry-After, WWW-Authenticate)', () => {
+    const problem = toProblem(new DomainError('too_many_requests', 'rate-limited', 'slow down', undefined, { 'Retry-After': '7' }), '/orders');
+    expect(problem.body.status).toBe(429);
+    expect(problem.headers).toEqual({ 'Retry-After': '7' });
+  });
+
+  it('maps Fastify body errors: too large 413, bad JSON 400, wrong media type 415', () => {
+    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), '/').body.status).toBe(413);
+    expect(toProblem(Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 }), '/').body.status).toBe(400);
+    expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), '/').body.status).toBe(415);
+  });
+
+  it('answers unknown routes with 404', () => {
+    expect(toProblem(new NotFoundException('Cannot GET /nope'), '/nope').body).toMatchObject({ status: 404, detail: 'No such resource.' });
+  });
+
+  it('hides everything about an unexpected error', () => {
+    const problem = toProblem(new Error('relation "orders" does not exist at db-primary.internal:5432'), '/orders');
+    expect(problem.unexpected).toBe(true);
+    expect(problem.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance: '/orders' });
+  });
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: unit specs and the system end-to-end specs against the real
+# PostgreSQL, Redis and Apache Kafka that this script brings up. Used by CI (.ci/run).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+started=$(date +%s)
+
+ensure_node_modules
+step "infrastructure (PostgreSQL, Redis, Kafka)"
+bash scripts/infra.sh up
+step "type check"
+npx tsc -p tsconfig.build.json --noEmit
+npx tsc -p tsconfig.spec.json --noEmit
+step "tests (unit + end-to-end)"
+npx jest --ci --maxWorkers=2 "$@"
+echo "tests: done in $(( $(date +%s) - started )) s"
