@@ -195,6 +195,14 @@ cmd_start() {
     return 0
   fi
   rm -f "$PIDFILE"
+  # Another checkout's broker (a second clone, CI on this machine) already serves the port:
+  # share it rather than fail; `stop` never touches a broker this checkout did not start.
+  local other
+  other=$(port_owner "$KAFKA_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+  if [[ -n "$other" ]] && ps -o args= -p "$other" 2>/dev/null | grep -q 'kafka\.Kafka'; then
+    log "a Kafka broker started elsewhere (pid $other) already serves $HOST:$KAFKA_PORT - using it"
+    return 0
+  fi
   for p in "$KAFKA_PORT" "$CONTROLLER_PORT"; do
     if port_open "$p"; then
       die "port $HOST:$p is already in use by a process that is not this repo's broker $(port_owner "$p") - stop it first"
