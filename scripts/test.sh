@@ -9,8 +9,8 @@ started=$(date +%s)
 ensure_node_modules
 step "infrastructure (PostgreSQL, Redis, Kafka)"
 bash scripts/infra.sh up
-step "type check"
-npx tsc -p tsconfig.build.json --noEmit
+step "build and type check (process-level tests run the built services)"
+npm run --silent build
 npx tsc -p tsconfig.spec.json --noEmit
 step "tests (unit + end-to-end)"
 npx jest --ci --maxWorkers=2 "$@"

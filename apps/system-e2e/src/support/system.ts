@@ -1,17 +1,23 @@
 import { createInventoryApp, InventoryConfig } from '@orders/inventory-service';
 import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
 import { createPaymentApp, PaymentConfig } from '@orders/payment-service';
-import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, HttpApp, loadConfig, sagaTopics } from '@orders/platform';
-import Redis from 'ioredis';
-import { sign } from 'jsonwebtoken';
-import { Client, Pool } from 'pg';
+import { HttpApp, loadConfig } from '@orders/platform';
+import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
-import { databaseUrl, TEST_ENV, templateDatabase, uniqueSuffix } from './test-env';
+import { createTestDatabase, createTestTopics, releaseTestResources, testToken } from './isolated-resources';
+import { databaseUrl, TEST_ENV, uniqueSuffix } from './test-env';
+import { freePort } from './isolated-resources';
+import { ServiceName, ServiceProcess, TEST_LOG_DIR } from './service-process';
+import { join } from 'node:path';
 
 export type Env = Record<string, string>;
 
 export interface SystemOptions {
+  /** Run each service as its own OS process (from `npm run build`) instead of in this one. */
+  processes?: boolean;
+  /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
+  brokers?: string;
   /** Environment shared by the three services (e.g. payment delays). */
   env?: Env;
   gateway?: Env;
@@ -40,12 +46,17 @@ export class TestSystem {
   gateway!: HttpApp;
   inventory!: HttpApp;
   payment!: HttpApp;
+  readonly processes = new Map<ServiceName, ServiceProcess>();
   gatewayUrl = '';
   inventoryUrl = '';
 
   private constructor(private readonly options: SystemOptions) {
     this.db = new Pool({ connectionString: databaseUrl(this.database), max: 4 });
-    this.recorder = new EventRecorder(TEST_ENV.kafkaBrokers.split(','), this.prefix);
+    this.recorder = new EventRecorder(this.brokers, this.prefix);
+  }
+
+  get brokers(): string[] {
+    return (this.options.brokers ?? TEST_ENV.kafkaBrokers).split(',');
   }
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
@@ -62,7 +73,7 @@ export class TestSystem {
       DB_POOL_SIZE: '5',
       REDIS_URL: TEST_ENV.redisUrl,
       REDIS_KEY_PREFIX: this.prefix,
-      KAFKA_BROKERS: TEST_ENV.kafkaBrokers,
+      KAFKA_BROKERS: this.brokers.join(','),
       KAFKA_TOPIC_PREFIX: this.prefix,
       KAFKA_PARTITIONS_CONCURRENTLY: '3',
       PAYMENT_DELAY_MIN_MS: '0',
@@ -73,15 +84,10 @@ export class TestSystem {
   }
 
   private async boot(): Promise<void> {
-    const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE "${this.database}" TEMPLATE "${templateDatabase()}"`);
-    } finally {
-      await admin.end();
-    }
-    await ensureTopics(TEST_ENV.kafkaBrokers.split(','), sagaTopics(this.prefix, 3));
+    await createTestDatabase(this.database);
+    await createTestTopics(this.brokers, this.prefix);
     await this.recorder.start();
+    if (this.options.processes) return this.bootProcesses();
 
     this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.options.inventory }));
     await this.inventory.listen(0, '127.0.0.1');
@@ -93,18 +99,37 @@ export class TestSystem {
     this.gatewayUrl = await this.gateway.getUrl();
   }
 
+  private async bootProcesses(): Promise<void> {
+    const [gatewayPort, inventoryPort, paymentPort] = [await freePort(), await freePort(), await freePort()];
+    const log = (service: string) => join(TEST_LOG_DIR, `${this.prefix}${service}.log`);
+    const inventoryUrl = `http://127.0.0.1:${inventoryPort}`;
+    const specs: Array<[ServiceName, number, Env]> = [
+      ['inventory-service', inventoryPort, { ...this.baseEnv(), ...this.options.inventory }],
+      ['payment-service', paymentPort, { ...this.baseEnv(), ...this.options.payment }],
+      ['order-gateway', gatewayPort, { ...this.baseEnv(), INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
+    ];
+    for (const [service, port, env] of specs) {
+      const child = new ServiceProcess(service, port, env, log(service));
+      this.processes.set(service, child);
+      await child.start();
+    }
+    this.inventoryUrl = inventoryUrl;
+    this.gatewayUrl = this.processes.get('order-gateway')!.url;
+  }
+
+  /** Process mode: the service's OS process (kill it with SIGKILL, start it again). */
+  process(service: ServiceName): ServiceProcess {
+    const child = this.processes.get(service);
+    if (!child) throw new Error('start the TestSystem with { processes: true }');
+    return child;
+  }
+
   async stop(): Promise<void> {
+    for (const child of this.processes.values()) await child.kill('SIGTERM').catch(() => undefined);
     for (const app of [this.gateway, this.payment, this.inventory]) await app?.close().catch(() => undefined);
     await this.recorder.stop().catch(() => undefined);
     await this.db.end();
-    const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`).finally(() => admin.end());
-    await deleteTopics(TEST_ENV.kafkaBrokers.split(','), sagaTopics(this.prefix).map((spec) => spec.topic)).catch(() => undefined);
-    const redis = new Redis(TEST_ENV.redisUrl);
-    const keys = await redis.keys(`${this.prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await releaseTestResources(this.database, this.prefix, this.brokers, this.options.env?.REDIS_URL);
   }
 
   http() {
@@ -112,7 +137,7 @@ export class TestSystem {
   }
 
   token(userId: string, roles: string[] = [], expiresIn = 600): string {
-    return sign({ sub: userId, roles }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn });
+    return testToken(userId, roles, expiresIn);
   }
 
   adminToken(): string {
@@ -142,6 +167,38 @@ export class TestSystem {
     for (const [sku, initial] of this.stockBaseline) {
       const stock = await this.stock(sku);
       expect({ sku, total: stock.available + stock.reserved + stock.sold }).toEqual({ sku, total: initial + stock.adjusted });
+    }
+  }
+
+  /** Places an order through the gateway as `userId` (a fresh Idempotency-Key each call). */
+  placeOrder(userId: string, body: object, headers: Record<string, string> = {}) {
+    const call = this.http()
+      .post('/orders')
+      .set('authorization', `Bearer ${this.token(userId)}`)
+      .set('idempotency-key', `${userId}-${uniqueSuffix()}`);
+    for (const [name, value] of Object.entries(headers)) call.set(name, value);
+    return call.send(body);
+  }
+
+  async waitForStatus(orderId: string, status: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await this.db.query('SELECT status FROM gateway.orders WHERE id = $1', [orderId]);
+      if (rows[0]?.status === status) return;
+      if (Date.now() > deadline) throw new Error(`order ${orderId} is ${rows[0]?.status}, not ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** Waits until every order is CONFIRMED or CANCELLED; returns their rows. */
+  async waitForTerminal(orderIds: string[], timeoutMs = 60_000): Promise<Array<{ id: string; status: string; cancel_reason: string | null; history: Array<{ status: string }> }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await this.db.query('SELECT id, status, cancel_reason, history FROM gateway.orders WHERE id = ANY($1::uuid[])', [orderIds]);
+      const open = rows.filter((row) => row.status !== 'CONFIRMED' && row.status !== 'CANCELLED');
+      if (rows.length === orderIds.length && open.length === 0) return rows;
+      if (Date.now() > deadline) throw new Error(`${open.length + orderIds.length - rows.length} of ${orderIds.length} orders not terminal: ${JSON.stringify(open.slice(0, 3))}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 

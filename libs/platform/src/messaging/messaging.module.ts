@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, DynamicModule, INestApplication, Module, RpcExceptionFilter } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
 import { EventsKafkaServer } from './events-kafka.server';
+import { GracefulShutdown } from './graceful-shutdown';
 import { KafkaProbe } from './kafka-probe';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
 import { OutboxRelay } from './outbox.relay';
@@ -23,7 +24,7 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      providers: [{ provide: MESSAGING_SETTINGS, useValue: settings }, OutboxRelay, TransactionalEvents, KafkaProbe],
+      providers: [{ provide: MESSAGING_SETTINGS, useValue: settings }, OutboxRelay, TransactionalEvents, KafkaProbe, GracefulShutdown],
       exports: [MESSAGING_SETTINGS, OutboxRelay, TransactionalEvents, KafkaProbe],
     };
   }
@@ -34,5 +35,6 @@ export function connectEventConsumer(app: INestApplication, settings: MessagingS
   const server = new EventsKafkaServer(settings);
   const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
   microservice.useGlobalFilters(new RethrowToTransportFilter());
+  app.get(GracefulShutdown).register(server);
   return server;
 }

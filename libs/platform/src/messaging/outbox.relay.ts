@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CompressionTypes, Message, Producer } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -30,7 +30,7 @@ const oldestAge = gauge({ name: 'outbox_oldest_age_seconds', help: 'Age of the o
  * consumers drop the duplicate by event id.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap {
   private readonly logger = new Logger(OutboxRelay.name);
   private producer: Producer | null = null;
   private running = false;
@@ -59,7 +59,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.loop = this.run();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops the loop after a last flush (called by GracefulShutdown once consumers are stopped). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
     this.notify();
     await this.loop;

@@ -1,0 +1,89 @@
+import { TestSystem } from '../support/system';
+
+const statuses = (order: { history: Array<{ status: string }> }) => order.history.map((step) => step.status);
+
+/**
+ * Payment timeouts, late payments and user cancellation racing payment: whichever
+ * wins, the order ends consistent — paid and confirmed, or cancelled with its stock
+ * back and its money never taken or refunded.
+ */
+describe('payment timeout, late payment and cancel races', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({
+      gateway: { ORDER_PAYMENT_TIMEOUT_MS: '1500', PAYMENT_TIMEOUT_SWEEP_MS: '100' },
+      // Every charge takes 3 s: longer than the payment timeout.
+      payment: { PAYMENT_DELAY_MIN_MS: '3000', PAYMENT_DELAY_MAX_MS: '3000' },
+    });
+    await system.createProduct({ sku: 'PAY-LAMP', priceCents: 4200, initialStock: 20 });
+  });
+
+  afterEach(async () => {
+    await system.waitUntilQuiet(30_000);
+    await system.assertStockConserved();
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('cancels an order whose payment never answers with PAYMENT_TIMEOUT and releases its stock', async () => {
+    const before = await system.stock('PAY-LAMP');
+    const placed = await system.placeOrder('tina', { items: [{ sku: 'PAY-LAMP', quantity: 2 }], paymentMethod: 'pm_card_timeout' }, { prefer: 'wait=20' });
+
+    expect(placed.status).toBe(202);
+    expect(placed.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_TIMEOUT' });
+    expect(statuses(placed.body)).toEqual(['CREATED', 'RESERVED', 'CANCELLED']);
+    await system.waitUntilQuiet();
+    expect(await system.stock('PAY-LAMP')).toEqual(before);
+    const { rows } = await system.db.query('SELECT status FROM payment.payments WHERE order_id = $1', [placed.body.id]);
+    expect(rows).toEqual([{ status: 'CANCELLED' }]);
+  });
+
+  it('refunds a payment that succeeds after the order timed out; the order stays CANCELLED and nothing is sold', async () => {
+    const before = await system.stock('PAY-LAMP');
+    const placed = await system.placeOrder('lena', { items: [{ sku: 'PAY-LAMP', quantity: 1 }], paymentMethod: 'pm_card_ok' }, { prefer: 'wait=20' });
+    expect(placed.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_TIMEOUT' });
+
+    const orderId = placed.body.id;
+    await system.recorder.waitFor(() => system.recorder.typesOf(orderId).includes('PaymentRefunded'), 20_000);
+    expect(system.recorder.typesOf(orderId)).toEqual(expect.arrayContaining(['OrderCancelled', 'PaymentSuccess', 'PaymentRefunded']));
+    expect(system.recorder.typesOf(orderId)).not.toContain('OrderPaid');
+
+    const { rows: payments } = await system.db.query('SELECT status, refund_id IS NOT NULL AS refunded FROM payment.payments WHERE order_id = $1', [orderId]);
+    expect(payments).toEqual([{ status: 'REFUNDED', refunded: true }]);
+    const { rows: orders } = await system.db.query('SELECT status, cancel_reason FROM gateway.orders WHERE id = $1', [orderId]);
+    expect(orders).toEqual([{ status: 'CANCELLED', cancel_reason: 'PAYMENT_TIMEOUT' }]);
+    await system.waitUntilQuiet();
+    expect(await system.stock('PAY-LAMP')).toEqual(before);
+  });
+
+  it('lets the owner cancel while payment is in flight: the charge is refunded or never made, stock comes back', async () => {
+    const before = await system.stock('PAY-LAMP');
+    const placed = await system.placeOrder('carl', { items: [{ sku: 'PAY-LAMP', quantity: 3 }], paymentMethod: 'pm_card_ok' });
+    const orderId = placed.body.id;
+    await system.waitForStatus(orderId, 'RESERVED');
+
+    const cancelled = await system.http().post(`/orders/${orderId}/cancel`).set('authorization', `Bearer ${system.token('carl')}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ id: orderId, status: 'CANCELLED', cancelReason: 'USER_CANCELLED' });
+
+    const again = await system.http().post(`/orders/${orderId}/cancel`).set('authorization', `Bearer ${system.token('carl')}`);
+    expect(again.status).toBe(409);
+    expect(again.headers['content-type']).toContain('application/problem+json');
+
+    await system.recorder.waitFor(() => system.recorder.typesOf(orderId).includes('PaymentRefunded'), 20_000);
+    const { rows } = await system.db.query('SELECT status FROM payment.payments WHERE order_id = $1', [orderId]);
+    expect(rows).toEqual([{ status: 'REFUNDED' }]);
+    await system.waitUntilQuiet();
+    expect(await system.stock('PAY-LAMP')).toEqual(before);
+  });
+
+  it('refuses to cancel someone else’s order with 404, never revealing it exists', async () => {
+    const placed = await system.placeOrder('olga', { items: [{ sku: 'PAY-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
+    const stranger = await system.http().post(`/orders/${placed.body.id}/cancel`).set('authorization', `Bearer ${system.token('mallory')}`);
+    expect(stranger.status).toBe(404);
+    await system.waitForTerminal([placed.body.id]);
+  });
+});
