@@ -1,0 +1,141 @@
+import { createEvent, EventEnvelope, EventHeaders, topicName, Topics } from '@orders/events';
+import { createKafka, listDeadLetters, redriveDeadLetters } from '@orders/platform';
+import { Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { TestSystem } from '../support/system';
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A message that can never be processed goes to the topic's dead-letter twin with the
+ * reason and its original headers, and the partition keeps moving: the next valid
+ * message with the same key (same partition) is still processed.
+ */
+describe('poison messages and dead-letter topics', () => {
+  let system: TestSystem;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    producer = createKafka('dlq-test', system.brokers).producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await system?.stop();
+  });
+
+  async function publish(topic: string, key: string, value: string, headers: Record<string, string> = {}) {
+    await producer.send({ topic: topicName(topic, system.prefix), acks: -1, messages: [{ key, value, headers }] });
+  }
+
+  const publishEvent = (topic: string, key: string, event: EventEnvelope) =>
+    publish(topic, key, JSON.stringify(event), { [EventHeaders.EventId]: event.eventId, [EventHeaders.EventType]: event.eventType });
+
+  const inboxHas = (schema: string, eventId: string) => async () =>
+    (await system.db.query(`SELECT count(*)::int AS count FROM ${schema}.processed_events WHERE event_id = $1`, [eventId])).rows[0].count as number;
+
+  const consumersOf = (letters: Array<{ consumer: string; key: string | null }>, key: string) =>
+    letters
+      .filter((letter) => letter.key === key)
+      .map((letter) => letter.consumer)
+      .sort();
+
+  it('dead-letters garbage on orders.events (both consumers) and still processes the next event of that order', async () => {
+    const orderId = randomUUID();
+    await publish(Topics.OrderEvents, orderId, '{not json', { 'x-trace-me': 'yes' });
+    const cancelled = createEvent('OrderCancelled', { orderId, payload: { reason: 'USER_CANCELLED' } });
+    await publishEvent(Topics.OrderEvents, orderId, cancelled);
+
+    await eventually(inboxHas('inventory', cancelled.eventId), (count) => count === 1);
+    await eventually(inboxHas('payment', cancelled.eventId), (count) => count === 1);
+    const { rows } = await system.db.query('SELECT status FROM payment.payments WHERE order_id = $1', [orderId]);
+    expect(rows).toEqual([{ status: 'CANCELLED' }]);
+
+    const letters = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.OrderEvents),
+      (found) => consumersOf(found, orderId).length === 2,
+    );
+    expect(consumersOf(letters, orderId)).toEqual(['inventory-service', 'payment-service']);
+    const letter = letters.find((found) => found.key === orderId)!;
+    expect(letter.value).toBe('{not json');
+    expect(letter.error).toContain('not JSON');
+    expect(letter.sourceTopic).toBe(topicName(Topics.OrderEvents, system.prefix));
+    expect(letter.headers['x-trace-me']).toBe('yes');
+  });
+
+  it('dead-letters an event that breaks the contract (wrong field type) without retrying forever', async () => {
+    const orderId = randomUUID();
+    const bad = { ...createEvent('OrderCreated', { orderId, payload: { userId: 'u', items: [{ sku: 'X', quantity: 1, unitPriceCents: 1 }], totalCents: 1, currency: 'USD' } }) };
+    (bad.payload.items[0] as { quantity: unknown }).quantity = 'two';
+    await publish(Topics.OrderEvents, orderId, JSON.stringify(bad));
+    const letters = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.OrderEvents),
+      (found) => consumersOf(found, orderId).length === 2,
+    );
+    expect(letters.find((found) => found.key === orderId)!.error).toContain('quantity');
+  });
+
+  it('dead-letters garbage on inventory.events and payments.events; the gateway keeps processing both', async () => {
+    const reservationFailedFor = randomUUID();
+    await publish(Topics.InventoryEvents, reservationFailedFor, 'null');
+    const failed = createEvent('InventoryReservationFailed', { orderId: reservationFailedFor, payload: { reason: 'OUT_OF_STOCK', shortages: [] } });
+    await publishEvent(Topics.InventoryEvents, reservationFailedFor, failed);
+
+    const paymentFailedFor = randomUUID();
+    await publish(Topics.PaymentEvents, paymentFailedFor, JSON.stringify({ eventType: 'PaymentFailed' }));
+    const declined = createEvent('PaymentFailed', { orderId: paymentFailedFor, payload: { paymentId: 'p1', amountCents: 1, reason: 'card_declined' } });
+    await publishEvent(Topics.PaymentEvents, paymentFailedFor, declined);
+
+    await eventually(inboxHas('gateway', failed.eventId), (count) => count === 1);
+    await eventually(inboxHas('gateway', declined.eventId), (count) => count === 1);
+    const inventoryLetters = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.InventoryEvents),
+      (found) => consumersOf(found, reservationFailedFor).length === 2,
+    );
+    expect(consumersOf(inventoryLetters, reservationFailedFor)).toEqual(['order-gateway', 'payment-service']);
+    const paymentLetters = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.PaymentEvents),
+      (found) => consumersOf(found, paymentFailedFor).length === 1,
+    );
+    expect(paymentLetters.find((found) => found.key === paymentFailedFor)!.consumer).toBe('order-gateway');
+  });
+
+  it('dead-letters garbage on catalog.events and still applies the next snapshot of that sku', async () => {
+    await publish(Topics.CatalogEvents, 'DLQ-SKU', '\u0000\u0001binary');
+    const snapshot = createEvent('ProductChanged', { orderId: null, payload: { sku: 'DLQ-SKU', name: 'Survivor', priceCents: 100, currency: 'USD', available: 7, revision: 1 } });
+    await publishEvent(Topics.CatalogEvents, 'DLQ-SKU', snapshot);
+
+    const product = await eventually(
+      () => system.http().get('/products/DLQ-SKU'),
+      (response) => response.status === 200,
+    );
+    expect(product.body).toMatchObject({ sku: 'DLQ-SKU', available: 7 });
+    const letters = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.CatalogEvents),
+      (found) => consumersOf(found, 'DLQ-SKU').length === 1,
+    );
+    expect(letters[0].consumer).toBe('order-gateway');
+  });
+
+  it('re-drives dead letters to their source topic once, with their original key', async () => {
+    const before = await listDeadLetters(system.brokers, system.prefix, Topics.CatalogEvents);
+    expect(await redriveDeadLetters(system.brokers, system.prefix, Topics.CatalogEvents)).toBe(before.length);
+    // Still garbage: each re-driven letter is dead-lettered again by its consumer.
+    const after = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.CatalogEvents),
+      (found) => found.length === before.length * 2,
+    );
+    expect(after.slice(before.length).map((letter) => letter.key)).toEqual(before.map((letter) => letter.key));
+    expect(await redriveDeadLetters(system.brokers, system.prefix, Topics.CatalogEvents)).toBe(before.length);
+  });
+});
