@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { Roles } from '@orders/platform';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, ApiProblems, Roles } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogCache } from './catalog-cache.service';
+import { AdjustStockBody, CreatedProductView, CreateProductBody, ProductView, StockView, UpdateProductBody } from './catalog.views';
 import { InventoryClient } from './inventory.client';
 
 /**
@@ -10,9 +11,12 @@ import { InventoryClient } from './inventory.client';
  * owns the data) through the public gateway. After a change, the gateway refreshes its
  * catalog copy at once, so the next order already sees the new product or price.
  */
+const SKU = ApiParam({ name: 'sku', example: 'SKU-TSHIRT-M' });
+
 @ApiTags('admin')
 @ApiBearerAuth()
 @Roles('admin')
+@ApiProblems(401, 403, 503)
 @Controller('admin')
 export class AdminCatalogController {
   constructor(
@@ -21,23 +25,45 @@ export class AdminCatalogController {
   ) {}
 
   @Post('products')
-  @ApiBody({ schema: { type: 'object', required: ['sku', 'name', 'priceCents', 'initialStock'] } })
+  @ApiOperation({ summary: 'Create a product with its initial stock' })
+  @ApiBody({ type: CreateProductBody })
+  @ApiCreatedResponse({ type: CreatedProductView })
+  @ApiProblems(400, 413, 415)
+  @ApiProblem(409, { description: 'A product with this sku already exists.' })
   createProduct(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const sku = (body as { sku?: unknown } | undefined)?.sku;
     return this.forward('POST', '/admin/products', request, reply, body, typeof sku === 'string' ? sku : undefined);
   }
 
   @Patch('products/:sku')
+  @ApiOperation({ summary: 'Rename or reprice a product', description: 'A new price applies to orders placed from now on.' })
+  @SKU
+  @ApiBody({ type: UpdateProductBody })
+  @ApiOkResponse({ type: ProductView })
+  @ApiProblems(400, 413, 415)
+  @ApiProblem(404, { description: 'Unknown sku.' })
   updateProduct(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('PATCH', `/admin/products/${encodeURIComponent(sku)}`, request, reply, body, sku);
   }
 
   @Post('inventory/:sku/adjust')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add or remove available stock' })
+  @SKU
+  @ApiBody({ type: AdjustStockBody })
+  @ApiOkResponse({ type: StockView, description: 'The new stock.' })
+  @ApiProblems(400, 413, 415)
+  @ApiProblem(404, { description: 'Unknown sku.' })
+  @ApiProblem(409, { description: 'The delta would make available stock negative.' })
   adjustStock(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('POST', `/admin/inventory/${encodeURIComponent(sku)}/adjust`, request, reply, body, sku);
   }
 
   @Get('inventory/:sku')
+  @ApiOperation({ summary: 'Read the durable stock of a sku', description: 'available + reserved + sold == initialStock + the sum of adjustments, at every quiet moment.' })
+  @SKU
+  @ApiOkResponse({ type: StockView })
+  @ApiProblem(404, { description: 'Unknown sku.' })
   getStock(@Param('sku') sku: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('GET', `/admin/inventory/${encodeURIComponent(sku)}`, request, reply);
   }

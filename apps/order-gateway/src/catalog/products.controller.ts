@@ -1,24 +1,8 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Public } from '@orders/platform';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, Public } from '@orders/platform';
 import { CatalogCache } from './catalog-cache.service';
-
-export class ProductView {
-  @ApiProperty({ example: 'SKU-TSHIRT-M' })
-  sku!: string;
-
-  @ApiProperty({ example: 'T-shirt, size M' })
-  name!: string;
-
-  @ApiProperty({ example: 1299 })
-  priceCents!: number;
-
-  @ApiProperty({ example: 'USD' })
-  currency!: string;
-
-  @ApiProperty({ example: 42, minimum: 0, description: 'May lag by a moment; never negative.' })
-  available!: number;
-}
+import { ProductView } from './catalog.views';
 
 @ApiTags('catalog')
 @Public()
@@ -27,14 +11,17 @@ export class ProductsController {
   constructor(private readonly catalog: CatalogCache) {}
 
   @Get()
+  @ApiOperation({ summary: 'List the catalog', description: 'No token needed. Served from the gateway’s copy of the catalog, which follows inventory’s events.' })
   @ApiOkResponse({ type: [ProductView] })
   list() {
     return this.catalog.list();
   }
 
   @Get(':sku')
+  @ApiOperation({ summary: 'Read a product', description: 'No token needed.' })
+  @ApiParam({ name: 'sku', example: 'SKU-TSHIRT-M' })
   @ApiOkResponse({ type: ProductView })
-  @ApiNotFoundResponse({ description: 'Unknown sku' })
+  @ApiProblem(404, { description: 'Unknown sku.' })
   get(@Param('sku') sku: string) {
     return this.catalog.get(sku);
   }

@@ -65,13 +65,19 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     return { kind: 'claimed' };
   }
 
-  /** Stores the response, inside the transaction that produced it. */
+  /**
+   * Stores the response, inside the transaction that produced it. Only an IN_FLIGHT claim
+   * can complete: if a request outlived its lease and another one took the key over and
+   * finished first, this UPDATE (which waits for that row lock, then re-checks) matches
+   * nothing and the late transaction rolls back, so one key never yields two orders.
+   */
   async complete(manager: EntityManager, userId: string, key: string, status: number, body: unknown, orderId: string): Promise<void> {
-    await manager.query(
+    const completed = await queryRows(manager,
       `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $3, response_body = $4::jsonb, order_id = $5
-        WHERE user_id = $1 AND key = $2`,
+        WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT' RETURNING key`,
       [userId, key, status, JSON.stringify(body), orderId],
     );
+    if (completed.length !== 1) throw new IdempotentRequestInFlight();
   }
 
   /** The request failed before completing: the key is free for a retry. */

@@ -5,19 +5,36 @@ export interface OrderCursor {
   id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Exactly what Date#toISOString writes for years 0000-9999; anything else (extended
+// years, offsets) never came from us and Postgres may refuse it.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MAX_CURSOR_LENGTH = 200;
+
 /** Opaque to clients; a position in (created_at DESC, id DESC), stable under concurrent inserts. */
 export function encodeCursor(cursor: OrderCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
+/** Accepts only cursors this module could have written; everything else is a 400, never a 500. */
 export function decodeCursor(value: string): OrderCursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && !Number.isNaN(Date.parse(createdAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
-      return { createdAt, id };
+  if (value.length <= MAX_CURSOR_LENGTH && /^[A-Za-z0-9_-]+$/.test(value)) {
+    try {
+      const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+      if (Array.isArray(decoded) && decoded.length === 2) {
+        const [createdAt, id] = decoded as [unknown, unknown];
+        if (typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) && isRealInstant(createdAt) && typeof id === 'string' && UUID.test(id)) {
+          return { createdAt, id };
+        }
+      }
+    } catch {
+      // not base64url JSON: fall through to the 400
     }
-  } catch {
-    // fall through
   }
-  throw new ValidationFailed([{ field: 'cursor', message: 'cursor is not valid' }]);
+  throw new ValidationFailed([{ field: 'cursor', message: 'cursor is not valid; use nextCursor from a previous page' }]);
+}
+
+function isRealInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { CANCEL_REASONS, CancelReason } from '@orders/events';
 import { ORDER_STATUSES, OrderStatus } from './order-status';
 
@@ -14,44 +14,53 @@ export class OrderItemView {
 }
 
 export class StatusChangeView {
-  @ApiProperty({ enum: ORDER_STATUSES })
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'CREATED' })
   status!: OrderStatus;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-01-02T03:04:05.678Z' })
   at!: string;
 }
 
 /** The order representation of the contract. */
 export class OrderView {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ format: 'uuid', example: '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a10' })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'user-42', description: 'The `sub` of the token that created the order.' })
   userId!: string;
 
-  @ApiProperty({ enum: ORDER_STATUSES })
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'CREATED', description: 'CREATED → RESERVED → PAID → CONFIRMED, or CANCELLED. CONFIRMED and CANCELLED are terminal.' })
   status!: OrderStatus;
 
   @ApiProperty({ type: [OrderItemView] })
   items!: OrderItemView[];
 
-  @ApiProperty({ example: 2598 })
+  @ApiProperty({ example: 2598, description: 'Sum of quantity × unitPriceCents, prices captured at order time.' })
   totalCents!: number;
 
   @ApiProperty({ example: 'USD' })
   currency!: string;
 
-  @ApiPropertyOptional({ enum: CANCEL_REASONS, nullable: true, type: String })
+  @ApiProperty({ enum: CANCEL_REASONS, nullable: true, type: String, example: null, description: 'Set when (and only when) status is CANCELLED.' })
   cancelReason!: CancelReason | null;
 
   @ApiProperty({ type: [StatusChangeView] })
   history!: StatusChangeView[];
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-01-02T03:04:05.678Z' })
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: '2026-01-02T03:04:05.678Z' })
   updatedAt!: string;
+}
+
+/** One page of GET /orders. */
+export class OrderPageView {
+  @ApiProperty({ type: [OrderView], description: "The caller's orders, newest first." })
+  items!: OrderView[];
+
+  @ApiProperty({ type: String, nullable: true, example: 'WyIyMDI2LTAxLTAyVDAzOjA0OjA1LjY3OFoiLCIwYjlkNGM0ZS03YzFhLTRmNDMtOWE1NS0yZjdjOGQxZTZhMTAiXQ', description: 'Pass as `cursor` for the next page; null on the last page.' })
+  nextCursor!: string | null;
 }
 
 export interface OrderRow {

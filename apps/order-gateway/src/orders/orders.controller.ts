@@ -1,24 +1,25 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiHeader,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { AuthenticatedUser, CurrentUser, ValidationFailed } from '@orders/platform';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, ApiProblems, AuthenticatedUser, CurrentUser, ValidationFailed } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestFingerprint } from '../idempotency/fingerprint';
+import { OrderCreationRateLimit } from '../rate-limit/order-creation-rate-limit.guard';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { OrderWaiter, preferredWaitSeconds } from './order-waiter';
-import { OrderView } from './order.view';
+import { OrderPageView, OrderView } from './order.view';
 import { OrdersService } from './orders.service';
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
+
+const PREFER_WAIT = ApiHeader({
+  name: 'Prefer',
+  required: false,
+  description: 'RFC 7240 `wait=N` (N ≤ 30): hold the answer until the order is CONFIRMED or CANCELLED or N seconds pass; answered with `Preference-Applied: wait=N`.',
+  example: 'wait=10',
+});
+const PREFERENCE_APPLIED = { 'Preference-Applied': { description: 'Echoes `wait=N` when Prefer: wait was honoured.', schema: { type: 'string' } } };
+const ORDER_ID = ApiParam({ name: 'id', description: 'Order id (uuid). Any other value, or someone else’s order, is a 404.', example: '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a10' });
 
 @ApiTags('orders')
 @ApiBearerAuth()
@@ -31,11 +32,35 @@ export class OrdersController {
 
   @Post()
   @HttpCode(202)
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1-255 printable ASCII characters, unique per request.' })
-  @ApiHeader({ name: 'Prefer', required: false, description: 'wait=N (N ≤ 30): hold the answer until the order is terminal or N seconds pass.' })
-  @ApiAcceptedResponse({ type: OrderView, description: 'Order accepted; Location points at it.' })
-  @ApiConflictResponse({ description: 'A request with this Idempotency-Key is still in flight.' })
-  @ApiUnprocessableEntityResponse({ description: 'Unknown sku, or Idempotency-Key reused with a different body.' })
+  @UseGuards(OrderCreationRateLimit)
+  @ApiOperation({
+    summary: 'Place an order',
+    description:
+      'Captures prices from the catalog and starts the saga. Idempotent per user and Idempotency-Key: a repeat with the same body replays the first response ' +
+      '(`Idempotent-Replayed: true`), a different body is a 422, a repeat while the first is in flight is a 409. Keys are kept at least 24 h. ' +
+      'Rate-limited per user (RATE_LIMIT_ORDERS_PER_MINUTE, default 60 per sliding minute, shared by all replicas).',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1-255 printable ASCII characters (0x20-0x7E), chosen by the client, unique per intended order.', example: 'order-2026-01-02-0001' })
+  @PREFER_WAIT
+  @ApiAcceptedResponse({
+    type: OrderView,
+    description: 'Order accepted (normally CREATED; later if Prefer: wait was given). Location points at it.',
+    headers: {
+      Location: { description: '/orders/{id}', schema: { type: 'string' } },
+      'Idempotent-Replayed': { description: '`true` when this is the stored response of an earlier request with the same key.', schema: { type: 'string' } },
+      ...PREFERENCE_APPLIED,
+    },
+  })
+  @ApiProblem(400, { description: 'Validation failed (per-field `errors`), malformed JSON, or the Idempotency-Key header is missing or not 1-255 printable ASCII.' })
+  @ApiProblem(401)
+  @ApiProblem(409, {
+    description: 'A request with this Idempotency-Key is still in flight; retry after Retry-After.',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
+  })
+  @ApiProblem(413)
+  @ApiProblem(415)
+  @ApiProblem(422, { description: 'Unknown sku, or the Idempotency-Key was already used with a different request body.' })
+  @ApiProblem(429, { description: 'More than RATE_LIMIT_ORDERS_PER_MINUTE orders in the last minute; retry after Retry-After seconds.' })
   async create(
     @CurrentUser() user: AuthenticatedUser,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -62,14 +87,20 @@ export class OrdersController {
   }
 
   @Get()
-  @ApiOkResponse({ description: '{ items: Order[], nextCursor: string | null }' })
+  @ApiOperation({ summary: "List the caller's orders", description: 'Newest first, keyset-paginated: the cursor is stable while new orders are placed.' })
+  @ApiOkResponse({ type: OrderPageView })
+  @ApiProblems(400, 401)
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListOrdersQuery) {
     return this.orders.listOrders(user, query);
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: OrderView })
-  @ApiNotFoundResponse({ description: 'Unknown order, or someone else’s.' })
+  @ApiOperation({ summary: 'Read an order', description: 'The owner, or an admin, may read an order.' })
+  @ORDER_ID
+  @PREFER_WAIT
+  @ApiOkResponse({ type: OrderView, headers: PREFERENCE_APPLIED })
+  @ApiProblem(401)
+  @ApiProblem(404, { description: 'Unknown order, or someone else’s (never revealed as existing).' })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const order = await this.orders.getOrder(user, id);
     return this.waitIfPreferred(prefer, reply, order, () => this.orders.getOrder(user, id));
@@ -77,9 +108,13 @@ export class OrdersController {
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOkResponse({ type: OrderView })
-  @ApiConflictResponse({ description: 'The order is already PAID, CONFIRMED or CANCELLED.' })
-  @ApiNotFoundResponse({ description: 'Unknown order, or someone else’s.' })
+  @ApiOperation({ summary: 'Cancel an order', description: 'Accepted while the order is CREATED or RESERVED; its stock is released (USER_CANCELLED). Owner only.' })
+  @ORDER_ID
+  @PREFER_WAIT
+  @ApiOkResponse({ type: OrderView, description: 'Cancellation accepted; the order as it now stands.', headers: PREFERENCE_APPLIED })
+  @ApiProblem(401)
+  @ApiProblem(404, { description: 'Unknown order, or someone else’s (never revealed as existing).' })
+  @ApiProblem(409, { description: 'The order is already PAID, CONFIRMED or CANCELLED.' })
   async cancel(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const order = await this.orders.cancelOrder(user, id);
     return this.waitIfPreferred(prefer, reply, order, () => this.orders.getOrder(user, id));

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { OrderSagaHandler } from './order-saga.handler';
 import { OrderSagaService } from './order-saga.service';
 import { OrderTransitions } from './order-transitions';
@@ -10,7 +11,7 @@ import { OrdersService } from './orders.service';
 import { PaymentTimeoutSweeper } from './payment-timeout.sweeper';
 
 @Module({
-  imports: [CatalogModule, IdempotencyModule],
+  imports: [CatalogModule, IdempotencyModule, RateLimitModule],
   controllers: [OrdersController, OrderSagaHandler],
   providers: [OrdersService, OrderSagaService, OrderTransitions, OrderWaiter, PaymentTimeoutSweeper],
 })

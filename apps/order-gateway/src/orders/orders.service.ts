@@ -10,7 +10,7 @@ import { CreateOrderDto } from './dto/create-order.dto';
 import { ordersCreated } from './order-metrics';
 import { isCancellable, OrderStatus } from './order-status';
 import { OrderTransitions } from './order-transitions';
-import { ORDER_SELECT, OrderRow, OrderView, toOrderView } from './order.view';
+import { ORDER_SELECT, OrderPageView, OrderRow, OrderView, toOrderView } from './order.view';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { decodeCursor, encodeCursor } from './order-cursor';
 import { OrderNotCancellable, OrderNotFound, UnknownSkus } from './orders.errors';
@@ -112,7 +112,7 @@ export class OrdersService {
   }
 
   /** The caller's own orders, newest first, keyset-paginated. */
-  async listOrders(user: AuthenticatedUser, query: ListOrdersQuery): Promise<{ items: OrderView[]; nextCursor: string | null }> {
+  async listOrders(user: AuthenticatedUser, query: ListOrdersQuery): Promise<OrderPageView> {
     const limit = query.limit ?? 20;
     const params: unknown[] = [user.id];
     const conditions = ['o.user_id = $1'];

@@ -1,8 +1,11 @@
 import { INestApplication, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
+import { observeHttp } from '../observability/http-observability';
 import { FieldError, ValidationFailed } from './domain-error';
+import { rawProblemResponse } from './problem-details';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -28,11 +31,32 @@ export function strictValidationPipe(): ValidationPipe {
   });
 }
 
+/**
+ * Requests Node's HTTP parser refuses before any route sees them (a control character in
+ * a header, a broken request line, oversized headers) still get a problem+json answer.
+ */
+function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawProblemResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400));
+}
+
 /** Fastify-based Nest app with the platform's HTTP conventions. */
 export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeof Object>): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: MAX_BODY_BYTES, trustProxy: true, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    trustProxy: true,
+    return503OnClosing: true,
+    clientErrorHandler: answerUnparsableRequest,
+  });
+  // Every API here speaks JSON: without Fastify's text/plain parser, a text body gets a
+  // clear 415 instead of reaching validation as a string.
+  adapter.getInstance().removeContentTypeParser('text/plain');
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as Type<unknown>, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  observeHttp(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();

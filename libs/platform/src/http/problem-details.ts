@@ -89,3 +89,19 @@ function describeHttpException(error: HttpException): string {
   if (typeof message === 'string') return message;
   return STATUS_CODES[error.getStatus()] ?? 'Error';
 }
+
+/**
+ * A complete HTTP/1.1 response carrying a problem, for the few errors answered on the raw
+ * socket (the request could not even be parsed, so there is no route and no reply object).
+ */
+export function rawProblemResponse(status: number): string {
+  const body = JSON.stringify(build(status, 'malformed-request', 'The HTTP request could not be parsed.', '/'));
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}

@@ -1,0 +1,46 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { AuthenticatedRequest, counter, SERVICE_CONFIG } from '@orders/platform';
+import { GatewayConfig } from '../config/gateway.config';
+import { RateLimited } from './rate-limit.errors';
+import { SlidingWindowLimiter } from './sliding-window.limiter';
+
+const WINDOW_MS = 60_000;
+
+const refused = counter({ name: 'gateway_rate_limited_total', help: 'Order creations refused by the per-user rate limit' });
+const unchecked = counter({ name: 'gateway_rate_limit_unavailable_total', help: 'Order creations admitted unchecked because Redis was unreachable' });
+
+/**
+ * Per-user limit on order creation (RATE_LIMIT_ORDERS_PER_MINUTE over a sliding minute),
+ * shared by all replicas through Redis. Runs after the global AuthGuard, so the user is
+ * known, and before validation, so every attempt counts, valid or not (as at Stripe).
+ *
+ * If Redis is unreachable the request is admitted and counted in a metric: the limit
+ * protects capacity, and refusing every order while Redis restarts would turn a
+ * protective feature into an outage (the contract promises no loss across a Redis restart).
+ */
+@Injectable()
+export class OrderCreationRateLimit implements CanActivate {
+  private readonly logger = new Logger(OrderCreationRateLimit.name);
+
+  constructor(
+    private readonly limiter: SlidingWindowLimiter,
+    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
+    if (!user) return true;
+    const limit = this.config.RATE_LIMIT_ORDERS_PER_MINUTE;
+    let decision;
+    try {
+      decision = await this.limiter.take(`ratelimit:orders:${user.id}`, limit, WINDOW_MS);
+    } catch (error) {
+      unchecked.inc();
+      this.logger.warn(`rate limit not checked, Redis unavailable: ${(error as Error).message}`);
+      return true;
+    }
+    if (decision.allowed) return true;
+    refused.inc();
+    throw new RateLimited(limit, Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+  }
+}
