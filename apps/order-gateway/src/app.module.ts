@@ -4,6 +4,7 @@ import { gatewayMigrations } from '@orders/migrations/order-gateway';
 import { PlatformModule } from '@orders/platform';
 import { CatalogModule } from './catalog/catalog.module';
 import { GatewayConfig } from './config/gateway.config';
+import { GatewayObservabilityModule } from './observability/observability.module';
 import { OrdersModule } from './orders/orders.module';
 
 @Module({})
@@ -15,6 +16,7 @@ export class AppModule {
         PlatformModule.forRoot({ service: Services.OrderGateway, schema: 'gateway', config, migrations: gatewayMigrations, redis: true }),
         CatalogModule,
         OrdersModule,
+        GatewayObservabilityModule,
       ],
     };
   }

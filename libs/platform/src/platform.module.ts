@@ -14,6 +14,7 @@ import { KafkaProbe } from './messaging/kafka-probe';
 import { DEFAULT_MESSAGING, MessagingSettings } from './messaging/messaging-settings';
 import { MessagingModule } from './messaging/messaging.module';
 import { OutboxRelay } from './messaging/outbox.relay';
+import { ConsumerLagMonitor } from './observability/consumer-lag';
 import { loggerParams } from './observability/logging';
 import { MetricsModule } from './observability/metrics.module';
 
@@ -86,6 +87,7 @@ export class PlatformModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         ...redisProviders,
+        ConsumerLagMonitor,
         {
           provide: READINESS_CHECKS,
           inject: [getDataSourceToken(), KafkaProbe, OutboxRelay, ...(options.redis ? [REDIS] : [])],

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createEvent, EnvelopeOf, EventEnvelope } from '@orders/events';
-import { queryRows, SERVICE_CONFIG, TransactionalEvents, withTimeout } from '@orders/platform';
+import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
+import { captureTraceContext, inSpan, queryRows, SERVICE_CONFIG, TraceContext, TransactionalEvents, withTimeout } from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';
@@ -24,6 +24,8 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger(PaymentsService.name);
   private readonly inFlight = new Set<string>();
   private readonly waiting: string[] = [];
+  /** The trace of the event that queued each charge (the queue runs it in another async context). */
+  private readonly traceOf = new Map<string, TraceContext>();
   private recoveryTimer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -88,6 +90,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   private schedule(paymentId: string): void {
     if (this.inFlight.has(paymentId) || this.waiting.includes(paymentId)) return;
     this.waiting.push(paymentId);
+    this.traceOf.set(paymentId, captureTraceContext());
     this.drain();
   }
 
@@ -96,7 +99,9 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
       const paymentId = this.waiting.shift()!;
       this.inFlight.add(paymentId);
       chargesInFlight.set(this.inFlight.size);
-      void this.charge(paymentId)
+      const trace = this.traceOf.get(paymentId);
+      this.traceOf.delete(paymentId);
+      void inSpan(Services.PaymentService, 'ProcessPayment', () => this.charge(paymentId), { 'payment.id': paymentId }, trace)
         .catch((error) => this.logger.warn({ payment_id: paymentId, err: error }, 'charge failed; its lease will expire and it is retried'))
         .finally(() => {
           this.inFlight.delete(paymentId);

@@ -1,15 +1,18 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Req } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem-details';
-import { READINESS_CHECKS, ReadinessCheck } from './readiness';
+import { READINESS_CHECKS, READINESS_DEADLINE_MS, ReadinessCheck, withTimeout } from './readiness';
 
 @ApiExcludeController()
 @Public()
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+  private readonly down = new Set<string>();
+
   constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
 
   /** Liveness: the process answers. */
@@ -18,16 +21,23 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every dependency answers; otherwise 503 naming the failing ones. */
+  /**
+   * Readiness: every dependency answers; otherwise 503 naming the failing ones. Checks
+   * run side by side and one that does not answer within the deadline counts as down,
+   * so a hung dependency fails the probe fast instead of hanging it.
+   */
   @Get('ready')
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const results = await Promise.all(
       this.checks.map(async (dependency) => {
         try {
-          await dependency.check();
+          await withTimeout(dependency.check(), READINESS_DEADLINE_MS, dependency.name);
+          if (this.down.delete(dependency.name)) this.logger.log({ dependency: dependency.name }, `${dependency.name} is available again`);
           return { name: dependency.name, up: true, message: 'up' };
-        } catch {
-          // The reason stays in our logs: it can name internal hosts.
+        } catch (error) {
+          // The reason stays in our logs (once per outage): it can name internal hosts.
+          if (!this.down.has(dependency.name)) this.logger.warn({ dependency: dependency.name, reason: (error as Error).message }, `${dependency.name} is unavailable`);
+          this.down.add(dependency.name);
           return { name: dependency.name, up: false, message: `${dependency.name} is unavailable` };
         }
       }),

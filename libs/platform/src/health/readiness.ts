@@ -11,6 +11,9 @@ export interface ReadinessCheck {
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
+/** The longest `/ready` waits for any one dependency. */
+export const READINESS_DEADLINE_MS = 1_500;
+
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {

@@ -3,6 +3,7 @@ import { CompressionTypes, Message, Producer } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { counter, gauge } from '../observability/metrics';
+import { sendBatchTraced } from '../observability/publish-tracing';
 import { createKafka } from './kafka-client';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
 
@@ -149,7 +150,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
         messages.push({ key: row.message_key, value: row.value, headers: row.headers });
         byTopic.set(row.topic, messages);
       }
-      await producer.sendBatch({
+      await sendBatchTraced(producer, this.settings.service, {
         acks: -1,
         compression: CompressionTypes.None,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),

@@ -1,4 +1,4 @@
-import { context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Context, context, ProxyTracerProvider, propagation, Span, SpanKind, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -8,10 +8,14 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { EventEnvelope } from '@orders/events';
 import type { IHeaders } from 'kafkajs';
+import { withLogFields } from './log-fields';
 
 const TRACER = 'order-platform';
 let contextReady = false;
 const providers = new Map<string, NodeTracerProvider>();
+// A service without a provider of its own records nothing, but still carries the
+// incoming trace context on (a non-recording span keeps the parent's ids).
+const noopTracer = new ProxyTracerProvider().getTracer(TRACER);
 
 export interface TracingOptions {
   serviceName: string;
@@ -24,6 +28,8 @@ export interface TracingOptions {
 /**
  * Context propagation is always on (so trace ids cross Kafka even when this process
  * does not export); spans are recorded only when an endpoint or exporter is given.
+ * One provider per service, so that spans carry their service's name even when the
+ * e2e tests run the three services in one process.
  */
 export function startTracing(options: TracingOptions): NodeTracerProvider | null {
   if (!contextReady) {
@@ -31,6 +37,7 @@ export function startTracing(options: TracingOptions): NodeTracerProvider | null
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     contextReady = true;
   }
+  // The OTLP exporter reads the other standard OTEL_EXPORTER_OTLP_* variables itself.
   const exporter = options.exporter ?? (options.otlpEndpoint ? new OTLPTraceExporter() : undefined);
   if (!exporter) return null;
   const existing = providers.get(options.serviceName);
@@ -49,13 +56,30 @@ export async function stopTracing(): Promise<void> {
   providers.clear();
 }
 
-function tracerFor(service: string) {
-  return (providers.get(service) ?? trace.getTracerProvider()).getTracer(TRACER);
+/** The tracer of one service (a non-recording one when that service does not trace). */
+export function tracerOf(service: string): Tracer {
+  return providers.get(service)?.getTracer(TRACER) ?? noopTracer;
 }
 
-/** Runs `work` in a span named like the design's hierarchy (CreateOrder, ReserveStock, ...). */
-export async function inSpan<T>(service: string, name: string, work: (span: Span) => Promise<T>, attributes: Record<string, string | number> = {}): Promise<T> {
-  return tracerFor(service).startActiveSpan(name, { attributes }, async (span) => {
+export type TraceContext = Context;
+
+/** The active trace context, to continue it later from another async context (queues, timers). */
+export function captureTraceContext(): TraceContext {
+  return context.active();
+}
+
+/**
+ * Runs `work` in a span named like the design's hierarchy (CreateOrder, ReserveStock, ...),
+ * a child of the active span, or of `parent` when given.
+ */
+export async function inSpan<T>(
+  service: string,
+  name: string,
+  work: (span: Span) => Promise<T>,
+  attributes: Record<string, string | number> = {},
+  parent: Context = context.active(),
+): Promise<T> {
+  return tracerOf(service).startActiveSpan(name, { attributes }, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {
@@ -68,17 +92,28 @@ export async function inSpan<T>(service: string, name: string, work: (span: Span
   });
 }
 
-/** Continues the producer's trace for one consumed event. */
-export async function withConsumerSpan<T>(envelope: EventEnvelope, headers: IHeaders | undefined, service: string, work: () => Promise<T>): Promise<T> {
+/** Header values of a Kafka message (or an outbox row) as strings. */
+export function stringHeaders(headers: IHeaders | Record<string, string> | undefined): Record<string, string> {
   const carrier: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) carrier[key] = Array.isArray(value) ? String(value[0]) : String(value);
+    if (value !== undefined && value !== null) carrier[key] = Array.isArray(value) ? String(value[0]) : String(value);
   }
-  const parent = propagation.extract(context.active(), carrier);
-  return context.with(parent, () =>
-    tracerFor(service).startActiveSpan(
+  return carrier;
+}
+
+/**
+ * Continues the producer's trace for one consumed event: `Handle<EventType>` is a child
+ * of the `Publish<EventType>` span whose context travelled in the message headers, and
+ * every log line written while handling it carries the order id and event id.
+ */
+export async function withConsumerSpan<T>(envelope: EventEnvelope, headers: IHeaders | undefined, service: string, work: () => Promise<T>): Promise<T> {
+  const parent = propagation.extract(context.active(), stringHeaders(headers));
+  const fields = { order_id: envelope.orderId ?? undefined, event_id: envelope.eventId, event_type: envelope.eventType };
+  return withLogFields(fields, () =>
+    tracerOf(service).startActiveSpan(
       `Handle${envelope.eventType}`,
       { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'order.id': envelope.orderId ?? '', 'event.id': envelope.eventId, 'event.type': envelope.eventType } },
+      parent,
       async (span) => {
         try {
           return await work();
