@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { queryRows, TransactionalEvents } from '@orders/platform';
 import { ProductChangedV1 } from '@orders/events';
 import { DataSource, EntityManager } from 'typeorm';
+import { StockEngine } from '../stock-engine/stock-engine';
 import { ProductAlreadyExists, StockWouldGoNegative, UnknownProduct } from './catalog.errors';
 import { CreateProductDto } from './dto/create-product.dto';
 import { UpdateProductDto } from './dto/update-product.dto';
@@ -15,10 +16,11 @@ export class CatalogService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: TransactionalEvents,
+    private readonly engine: StockEngine,
   ) {}
 
   async createProduct(input: CreateProductDto): Promise<ProductView> {
-    return this.events.run(async (manager) => {
+    const product = await this.events.run(async (manager) => {
       try {
         await manager.query('INSERT INTO products (sku, name, price_cents) VALUES ($1, $2, $3)', [input.sku, input.name, input.priceCents]);
       } catch (error) {
@@ -29,6 +31,9 @@ export class CatalogService {
       const row = await this.readProduct(manager, input.sku);
       return { result: toProductView(row), events: [productChanged(row)] };
     });
+    // After the commit (Postgres is the truth); a failure here is healed by reconciliation.
+    await this.engine.productCreated(input.sku, input.initialStock);
+    return product;
   }
 
   async updateProduct(sku: string, input: UpdateProductDto): Promise<ProductView> {
@@ -46,7 +51,7 @@ export class CatalogService {
 
   /** Adds or removes available units; never below zero, and the conservation rule keeps holding. */
   async adjustStock(sku: string, delta: number, actor: string): Promise<StockView> {
-    return this.events.run(async (manager) => {
+    const view = await this.events.run(async (manager) => {
       const [current]: Array<{ available: number }> = await manager.query('SELECT available FROM stock WHERE sku = $1 FOR UPDATE', [sku]);
       if (!current) throw new UnknownProduct(sku);
       if (current.available + delta < 0) throw new StockWouldGoNegative(sku, current.available, delta);
@@ -58,6 +63,9 @@ export class CatalogService {
       const row = await this.readProduct(manager, sku);
       return { result: toStockView(row), events: [productChanged(row)] };
     });
+    // After the commit, like every Redis write of a Postgres-first change; reconciliation covers a failure.
+    await this.engine.stockAdjusted(sku, delta);
+    return view;
   }
 
   async getStock(sku: string): Promise<StockView> {

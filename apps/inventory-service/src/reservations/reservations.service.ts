@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
+import { createEvent, EnvelopeOf, EventEnvelope, ReservationPath, Services } from '@orders/events';
 import { inSpan, queryRows, TransactionalEvents } from '@orders/platform';
 import { EntityManager } from 'typeorm';
 import { productChanged } from '../catalog/product-row';
 import { reservationOutcomes } from './reservation-metrics';
-import { ItemQuantity, lockStock, moveStock, normalise, shortagesOf } from './stock-ledger';
+import { StockEngine } from '../stock-engine/stock-engine';
+import { ItemQuantity, lockStock, moveStock, normalise } from './stock-ledger';
 
 const SERVICE = Services.InventoryService;
 
@@ -16,33 +17,34 @@ const SERVICE = Services.InventoryService;
 export class ReservationsService {
   private readonly logger = new Logger(ReservationsService.name);
 
-  constructor(private readonly events: TransactionalEvents) {}
+  constructor(
+    private readonly events: TransactionalEvents,
+    private readonly engine: StockEngine,
+  ) {}
 
-  /** All items or none: a single short item reserves nothing. */
+  /** All items or none: a single short item reserves nothing (on the Redis and the Postgres path alike). */
   async reserveForOrder(event: EnvelopeOf<'OrderCreated'>): Promise<void> {
     const orderId = event.orderId!;
     await this.events.handleOnce('reserve-stock', event, (manager) =>
-      inSpan(SERVICE, 'ReserveStock', async () => {
+      inSpan(SERVICE, 'ReserveStock', async (span) => {
         const items = normalise(event.payload.items);
-        const available = await inSpan(SERVICE, 'Store.ReserveStockTx', () => lockStock(manager, items.map((item) => item.sku)));
-        const shortages = shortagesOf(items, available);
-        if (shortages.length > 0) {
-          reservationOutcomes.inc({ outcome: 'out_of_stock', path: 'postgres' });
-          const unknown = shortages.some((shortage) => !available.has(shortage.sku));
+        const decision = await this.engine.reserve(manager, orderId, items);
+        span.setAttribute('inventory.path', decision.path);
+        if (!decision.ok) {
+          reservationOutcomes.inc({ outcome: 'out_of_stock', path: decision.path });
           return [
             createEvent('InventoryReservationFailed', {
               orderId,
-              payload: { reason: unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK', shortages },
+              payload: { reason: decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK', shortages: decision.shortages },
             }),
           ];
         }
-        const rows = await moveStock(manager, 'reserve', items);
-        await this.recordReservations(manager, orderId, items);
-        reservationOutcomes.inc({ outcome: 'reserved', path: 'postgres' });
+        await this.recordReservations(manager, orderId, items, decision.path);
+        reservationOutcomes.inc({ outcome: 'reserved', path: decision.path });
         const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
         return [
-          createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: 'postgres' } }),
-          ...rows.map(productChanged),
+          createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }),
+          ...decision.rows.map(productChanged),
         ];
       }, { 'order.id': orderId }),
     );
@@ -74,7 +76,10 @@ export class ReservationsService {
       const sorted = normalise(items);
       await lockStock(manager, sorted.map((item) => item.sku));
       const rows = await moveStock(manager, move, sorted);
-      reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path: 'postgres' });
+      // Still inside the transaction: if it does not commit, the redelivered event repeats
+      // this, and the Redis settle is a no-op the second time (keyed by the order's hold).
+      await this.engine.settle(orderId, move);
+      reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path: this.engine.redisServing ? 'redis' : 'postgres' });
       const settled =
         move === 'commit'
           ? createEvent('StockCommitted', { orderId, payload: { items: sorted } })
@@ -83,11 +88,11 @@ export class ReservationsService {
     });
   }
 
-  private async recordReservations(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<void> {
+  private async recordReservations(manager: EntityManager, orderId: string, items: ItemQuantity[], path: ReservationPath): Promise<void> {
     await manager.query(
       `INSERT INTO reservations (order_id, sku, quantity, state, path)
-       SELECT $1, u.sku, u.qty, 'RESERVED', 'postgres' FROM unnest($2::text[], $3::int[]) AS u(sku, qty)`,
-      [orderId, items.map((item) => item.sku), items.map((item) => item.quantity)],
+       SELECT $1, u.sku, u.qty, 'RESERVED', $4 FROM unnest($2::text[], $3::int[]) AS u(sku, qty)`,
+      [orderId, items.map((item) => item.sku), items.map((item) => item.quantity), path],
     );
   }
 }

@@ -1,0 +1,73 @@
+import { PostgresReconcileView } from './postgres-stock';
+import { RedisStockView, SettleTarget } from './redis-stock';
+
+export interface HoldCorrection {
+  orderId: string;
+  action: SettleTarget;
+  reason: 'missed-commit' | 'missed-release' | 'orphan';
+}
+
+export interface DriftFinding {
+  sku: string;
+  /** Redis available minus what it should be (positive: Redis would admit too much). */
+  drift: number;
+  redisAvailable: number | null;
+  expected: number;
+  /** Version of the sku in Redis when observed ('' when missing). */
+  version: string;
+  /** Seen with the same version and drift on the previous run: not an in-flight transient. */
+  confirmed: boolean;
+}
+
+export interface ReconciliationPlan {
+  holds: HoldCorrection[];
+  drift: DriftFinding[];
+  /** What to remember for the next run's confirmation. */
+  observed: Map<string, string>;
+}
+
+/**
+ * Compares Redis with Postgres (the truth). Pure: the reconciler reads both views, this
+ * decides, the reconciler acts.
+ *
+ * - A Redis hold whose Postgres reservation is COMMITTED/RELEASED missed its settle: settle it.
+ * - A Redis hold with no Postgres reservation older than `graceMs` is an orphan (its
+ *   transaction never committed and was not retried): give it back.
+ * - A young hold without a Postgres row is in flight: Redis already counts it, Postgres not
+ *   yet, so expected Redis available = Postgres available - in-flight holds.
+ * - Drift is healed only when it is confirmed (same version, same drift as last run) and no
+ *   hold correction touched the sku in this run: a transient between the two reads never heals.
+ */
+export function planReconciliation(redis: RedisStockView, postgres: PostgresReconcileView, now: number, graceMs: number, previous: Map<string, string>): ReconciliationPlan {
+  const holds: HoldCorrection[] = [];
+  const inFlight = new Map<string, number>();
+  const touched = new Set<string>();
+  for (const hold of redis.holds) {
+    const state = postgres.reservationState.get(hold.orderId);
+    let correction: HoldCorrection | null = null;
+    if (state === 'COMMITTED') correction = { orderId: hold.orderId, action: 'commit', reason: 'missed-commit' };
+    else if (state === 'RELEASED') correction = { orderId: hold.orderId, action: 'release', reason: 'missed-release' };
+    else if (state === undefined && now - hold.at > graceMs) correction = { orderId: hold.orderId, action: 'undo', reason: 'orphan' };
+    if (correction) {
+      holds.push(correction);
+      for (const item of hold.items) touched.add(item.sku);
+    } else if (state === undefined) {
+      for (const item of hold.items) inFlight.set(item.sku, (inFlight.get(item.sku) ?? 0) + item.quantity);
+    }
+  }
+
+  const drift: DriftFinding[] = [];
+  const observed = new Map<string, string>();
+  for (const [sku, available] of postgres.available) {
+    const cached = redis.stock.get(sku);
+    const expected = available - (inFlight.get(sku) ?? 0);
+    const redisAvailable = cached ? cached.available : null;
+    const finding = redisAvailable === null ? -expected : redisAvailable - expected;
+    if (finding === 0 && redisAvailable !== null) continue;
+    const version = cached?.version ?? '';
+    const key = `${version}:${finding}`;
+    observed.set(sku, key);
+    drift.push({ sku, drift: finding, redisAvailable, expected, version, confirmed: !touched.has(sku) && previous.get(sku) === key });
+  }
+  return { holds, drift, observed };
+}

@@ -1,0 +1,178 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ReservationPath, Services } from '@orders/events';
+import { inSpan, REDIS, SERVICE_CONFIG } from '@orders/platform';
+import type { Redis } from 'ioredis';
+import { DataSource, EntityManager } from 'typeorm';
+import { ProductRow } from '../catalog/product-row';
+import { InventoryConfig } from '../config/inventory.config';
+import { ItemQuantity, Shortage, shortagesOf } from '../reservations/stock-ledger';
+import { CircuitBreaker } from './circuit-breaker';
+import { BREAKER_STATE_VALUE, breakerState, reserveLatency } from './engine-metrics';
+import { readAvailable, readWarmState, reserveInPostgres } from './postgres-stock';
+import { RedisReserveResult, RedisStock, SettleTarget } from './redis-stock';
+
+const SERVICE = Services.InventoryService;
+
+export type ReserveDecision =
+  | { ok: true; path: ReservationPath; rows: ProductRow[] }
+  | { ok: false; path: ReservationPath; shortages: Shortage[]; unknown: boolean };
+
+/**
+ * The inventory engine: Redis Lua scripts decide reservations fast, Postgres holds the
+ * truth and is written in the same transaction as the event that caused the change
+ * (synchronous write-through; see docs/inventory-engine.md).
+ *
+ * Redis is a gate, never the last word: a Redis "held" is confirmed by a conditional
+ * Postgres update, a Redis "short" by a Postgres read; when they disagree Postgres wins
+ * and the difference is left to reconciliation. While Redis fails, the circuit breaker
+ * sends everything to Postgres; Redis serves again only after a re-warm from Postgres.
+ */
+@Injectable()
+export class StockEngine implements OnApplicationBootstrap {
+  private readonly logger = new Logger(StockEngine.name);
+  readonly breaker: CircuitBreaker;
+  readonly redisStock: RedisStock;
+  private recovery: Promise<void> | null = null;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) config: InventoryConfig,
+  ) {
+    this.redisStock = new RedisStock(redis);
+    // Starts open: whatever Redis holds from before is not trusted until re-warmed.
+    this.breaker = new CircuitBreaker({ failureThreshold: config.REDIS_BREAKER_FAILURE_THRESHOLD, openMs: config.REDIS_BREAKER_OPEN_MS }, 'open');
+    this.publishState();
+  }
+
+  onApplicationBootstrap(): void {
+    this.probeIfDue();
+  }
+
+  /** True while reservations are decided in Redis. */
+  get redisServing(): boolean {
+    return this.breaker.allowsRequest();
+  }
+
+  /** Decides (and durably records the stock move of) one order's reservation, inside `manager`'s transaction. */
+  async reserve(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision> {
+    const started = process.hrtime.bigint();
+    const decision = await this.decide(manager, orderId, items);
+    reserveLatency.observe({ path: decision.path }, Number(process.hrtime.bigint() - started) / 1e9);
+    return decision;
+  }
+
+  private async decide(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision> {
+    if (this.breaker.allowsRequest()) {
+      const held = await this.redisCall(() => inSpan(SERVICE, 'Redis.ReserveStock', () => this.redisStock.reserve(orderId, items), { 'order.id': orderId }));
+      const decided = held && (await this.confirmInPostgres(manager, orderId, items, held));
+      if (decided) return decided;
+    } else {
+      this.probeIfDue();
+    }
+    const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, items));
+    return { ...result, path: 'postgres' };
+  }
+
+  /** Postgres confirms what Redis decided; null when Postgres must decide alone. */
+  private async confirmInPostgres(manager: EntityManager, orderId: string, items: ItemQuantity[], held: RedisReserveResult): Promise<ReserveDecision | null> {
+    switch (held.kind) {
+      case 'held': {
+        const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, items));
+        if (!result.ok) {
+          // Redis over-counted (drift): give the hold back in the same attempt; a retry of
+          // this event finds no hold and asks again.
+          this.logger.warn({ order_id: orderId, shortages: result.shortages }, 'redis held stock that postgres does not have: hold undone, postgres decides');
+          await this.redisCall(() => this.redisStock.settle(orderId, 'undo'));
+        }
+        return { ...result, path: 'redis' };
+      }
+      case 'short': {
+        const available = await inSpan(SERVICE, 'Store.ReserveStockTx', () => readAvailable(manager, items.map((item) => item.sku)));
+        const shortages = shortagesOf(items, available);
+        if (shortages.length > 0) return { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
+        // Redis under-counts (drift): Postgres has the stock, so Postgres reserves it.
+        this.logger.warn({ order_id: orderId }, 'redis reported a shortage postgres does not see: postgres decides');
+        return null;
+      }
+      case 'cold':
+        this.logger.warn('redis has no stock view (restarted or never warmed): postgres serves until it is re-warmed');
+        this.breaker.open();
+        this.publishState();
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * After the Postgres ledger moved an order's reservation (same transaction, before it
+   * commits): the Redis hold follows. Idempotent per order; when Redis is not serving,
+   * the re-warm brings it in line with Postgres instead.
+   */
+  async settle(orderId: string, target: Exclude<SettleTarget, 'undo'>): Promise<void> {
+    if (!this.breaker.allowsRequest()) {
+      this.probeIfDue();
+      return;
+    }
+    await this.redisCall(() => this.redisStock.settle(orderId, target));
+  }
+
+  /** A product was created (committed): load its stock; reconciliation covers a failure. */
+  async productCreated(sku: string, available: number): Promise<void> {
+    if (this.breaker.allowsRequest()) await this.redisCall(() => this.redisStock.loadSku(sku, available));
+  }
+
+  /** An adjustment was committed: apply it to Redis; reconciliation covers a failure. */
+  async stockAdjusted(sku: string, delta: number): Promise<void> {
+    if (this.breaker.allowsRequest()) await this.redisCall(() => this.redisStock.adjust(sku, delta));
+  }
+
+  /** Runs a Redis call under the breaker; a failure is counted and answered with null. */
+  async redisCall<T>(work: () => Promise<T>): Promise<T | null> {
+    try {
+      const result = await work();
+      this.breaker.recordSuccess();
+      return result;
+    } catch (error) {
+      const before = this.breaker.state;
+      this.breaker.recordFailure();
+      if (before !== this.breaker.state) {
+        this.logger.warn(`redis failed (${(error as Error).message}): circuit ${this.breaker.state}, postgres serves reservations`);
+        this.publishState();
+      }
+      return null;
+    }
+  }
+
+  /** When the breaker's cool-down is over: one probe that pings Redis and re-warms it from Postgres. */
+  probeIfDue(): Promise<void> | null {
+    if (this.recovery || !this.breaker.tryProbe()) return this.recovery;
+    this.publishState();
+    this.recovery = this.rewarm()
+      .then(
+        () => this.breaker.probeSucceeded(),
+        (error: Error) => {
+          this.breaker.probeFailed();
+          this.logger.debug(`redis probe failed: ${error.message}`);
+        },
+      )
+      .finally(() => {
+        this.recovery = null;
+        this.publishState();
+      });
+    return this.recovery;
+  }
+
+  private async rewarm(): Promise<void> {
+    await this.redisStock.ping();
+    const state = await readWarmState(this.dataSource.manager);
+    await this.redisStock.rewarm(state);
+    this.logger.log({ skus: state.stock.length, open_reservations: state.holds.length }, 'redis re-warmed from postgres: it serves reservations again');
+  }
+
+  private publishState(): void {
+    breakerState.set(BREAKER_STATE_VALUE[this.breaker.state]);
+  }
+}
