@@ -3,6 +3,13 @@ import type { Params } from 'nestjs-pino';
 import { activeLogFields } from './log-fields';
 import { activeTraceIds } from './tracing';
 
+const UNLOGGED_PATHS = ['/health', '/ready', '/metrics'];
+
+/** The request path without its query. Fastify's middleware layer rewrites `url` (to `/`), not `originalUrl`. */
+function pathOf(request: { url?: string; originalUrl?: string }): string {
+  return (request.originalUrl ?? request.url ?? '').split('?')[0];
+}
+
 /** Paths of secrets pino replaces wherever a log line carries them. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -10,6 +17,10 @@ export const REDACTED_PATHS = [
   'req.headers["idempotency-key"]',
   'headers.authorization',
   '*.headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
+  'headers["idempotency-key"]',
+  '*.headers["idempotency-key"]',
   'authorization',
   '*.authorization',
   'password',
@@ -41,10 +52,11 @@ export function loggerParams(options: { service: string; level: string; pretty: 
         paths: REDACTED_PATHS,
         censor: '[redacted]',
       },
-      autoLogging: { ignore: (request) => ['/health', '/ready', '/metrics'].includes((request.url ?? '').split('?')[0]) },
+      // Probes and scrapes are not logged per request (readiness logs its own outages).
+      autoLogging: { ignore: (request) => UNLOGGED_PATHS.includes(pathOf(request)) },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (request: { id: unknown; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url.split('?')[0] }),
+        req: (request: { id: unknown; method: string; url?: string; originalUrl?: string }) => ({ id: request.id, method: request.method, url: pathOf(request) }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
       transport: options.pretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
