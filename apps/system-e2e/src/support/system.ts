@@ -103,10 +103,12 @@ export class TestSystem {
     const [gatewayPort, inventoryPort, paymentPort] = [await freePort(), await freePort(), await freePort()];
     const log = (service: string) => join(TEST_LOG_DIR, `${this.prefix}${service}.log`);
     const inventoryUrl = `http://127.0.0.1:${inventoryPort}`;
+    // Separate processes log to files: keep info lines there for post-mortems.
+    const logLevel = { LOG_LEVEL: process.env.TEST_PROCESS_LOG_LEVEL ?? 'info' };
     const specs: Array<[ServiceName, number, Env]> = [
-      ['inventory-service', inventoryPort, { ...this.baseEnv(), ...this.options.inventory }],
-      ['payment-service', paymentPort, { ...this.baseEnv(), ...this.options.payment }],
-      ['order-gateway', gatewayPort, { ...this.baseEnv(), INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
+      ['inventory-service', inventoryPort, { ...this.baseEnv(), ...logLevel, ...this.options.inventory }],
+      ['payment-service', paymentPort, { ...this.baseEnv(), ...logLevel, ...this.options.payment }],
+      ['order-gateway', gatewayPort, { ...this.baseEnv(), ...logLevel, INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
     ];
     for (const [service, port, env] of specs) {
       const child = new ServiceProcess(service, port, env, log(service));

@@ -47,8 +47,10 @@ export class EventsKafkaServer extends ServerKafka {
       consumer: {
         groupId: `${settings.topicPrefix}${settings.service}`,
         allowAutoTopicCreation: false,
-        sessionTimeout: 30_000,
-        heartbeatInterval: 3_000,
+        // A crashed member's partitions move after this long; handlers are short (charges
+        // run off the consumer's path), and retries call heartbeat().
+        sessionTimeout: 10_000,
+        heartbeatInterval: 2_000,
         retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
       },
       producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
