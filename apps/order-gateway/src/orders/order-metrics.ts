@@ -1,5 +1,5 @@
 import { CancelReason } from '@orders/events';
-import { counter } from '@orders/platform';
+import { counter, histogram } from '@orders/platform';
 import { OrderStatus } from './order-status';
 
 export const ordersCreated = counter({ name: 'orders_created_total', help: 'Orders accepted by the gateway' });
@@ -7,6 +7,13 @@ export const ordersPaid = counter({ name: 'orders_paid_total', help: 'Orders who
 export const ordersConfirmed = counter({ name: 'orders_confirmed_total', help: 'Orders completed (stock sold)' });
 export const ordersFailed = counter({ name: 'orders_failed_total', help: 'Orders cancelled, by reason', labelNames: ['reason'] });
 export const orderTransitions = counter({ name: 'order_transitions_total', help: 'Order status changes', labelNames: ['to'] });
+
+export const orderSettleSeconds = histogram({
+  name: 'order_settle_duration_seconds',
+  help: 'Time from order creation to a terminal status, by outcome',
+  labelNames: ['status'],
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+});
 
 export function recordTransition(to: OrderStatus, reason: CancelReason | null): void {
   orderTransitions.inc({ to });

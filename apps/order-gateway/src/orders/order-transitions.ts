@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CancelReason, createEvent, EventEnvelope } from '@orders/events';
 import { EntityManager } from 'typeorm';
-import { recordTransition } from './order-metrics';
-import { OrderStatus, pathTo } from './order-status';
+import { orderSettleSeconds, recordTransition } from './order-metrics';
+import { isTerminal, OrderStatus, pathTo } from './order-status';
 
 export interface LockedOrder {
   id: string;
   user_id: string;
   status: OrderStatus;
   total_cents: string;
+  created_at: Date;
 }
 
 export interface TransitionCause {
@@ -27,7 +28,7 @@ export class OrderTransitions {
   private readonly logger = new Logger(OrderTransitions.name);
 
   async lock(manager: EntityManager, orderId: string): Promise<LockedOrder | undefined> {
-    const [order]: LockedOrder[] = await manager.query('SELECT id, user_id, status, total_cents FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+    const [order]: LockedOrder[] = await manager.query('SELECT id, user_id, status, total_cents, created_at FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
     return order;
   }
 
@@ -43,6 +44,7 @@ export class OrderTransitions {
       [order.id, target, reason, JSON.stringify(path.map((status) => ({ status, at })))],
     );
     for (const status of path) recordTransition(status, status === 'CANCELLED' ? reason : null);
+    if (isTerminal(target)) orderSettleSeconds.observe({ status: target }, (Date.now() - order.created_at.getTime()) / 1000);
     this.logger.log({ order_id: order.id, from: order.status, to: target, reason }, `order ${order.status} -> ${target}`);
     return this.eventsFor(order, target, reason, cause);
   }

@@ -37,7 +37,7 @@ export class PaymentTimeoutSweeper implements OnApplicationBootstrap, OnApplicat
     try {
       return await this.events.run(async (manager) => {
         const expired: LockedOrder[] = await manager.query(
-          `SELECT id, user_id, status, total_cents FROM orders
+          `SELECT id, user_id, status, total_cents, created_at FROM orders
             WHERE status = 'RESERVED' AND status_changed_at < now() - $1 * interval '1 millisecond'
             ORDER BY status_changed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
           [this.config.ORDER_PAYMENT_TIMEOUT_MS, BATCH],
