@@ -55,6 +55,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Few retries here: the batch holds a transaction open; the relay loop retries with backoff.
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
     });
     this.running = true;
     this.loop = this.run();
