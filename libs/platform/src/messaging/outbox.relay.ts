@@ -56,6 +56,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Few retries here: the batch holds a transaction open; the relay loop retries with backoff.
+      // (kafkajs warns that limited retries weaken its exactly-once; consumers dedupe by event id.)
       retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
     });
     this.running = true;
