@@ -2,3 +2,5 @@
 export { createGatewayApp, SERVICE, SCHEMA } from './gateway.app';
 export { GatewayConfig } from './config/gateway.config';
 export { migrateGateway } from './migrate';
+export { IdempotencyService } from './idempotency/idempotency.service';
+export { SlidingWindowLimiter } from './rate-limit/sliding-window.limiter';

@@ -55,7 +55,7 @@ export class CatalogCache {
 
   async get(sku: string): Promise<CatalogProduct> {
     const [row]: CatalogRow[] = await this.dataSource.query('SELECT sku, name, price_cents, currency, available FROM catalog_products WHERE sku = $1', [sku]);
-    if (!row) throw new NotFound(`Product ${sku}`);
+    if (!row) throw new NotFound('The product');
     return toProduct(row);
   }
 
