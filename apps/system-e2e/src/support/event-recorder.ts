@@ -19,7 +19,7 @@ export class EventRecorder {
   ) {}
 
   async start(): Promise<void> {
-    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers).consumer({ groupId: `${this.prefix}recorder` });
+    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers).consumer({ groupId: `${this.prefix}recorder`, maxWaitTimeInMs: 200 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: ALL_TOPICS.map((topic) => topicName(topic, this.prefix)), fromBeginning: true });
     await this.consumer.run({

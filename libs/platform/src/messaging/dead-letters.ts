@@ -52,7 +52,7 @@ async function readToEnd(brokers: string[], topic: string, groupId: string, onMe
   if (remaining.size === 0) return 0;
   const high = new Map(ends.map((end) => [end.partition, Number(end.high)]));
 
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   let count = 0;
   await consumer.connect();
   try {

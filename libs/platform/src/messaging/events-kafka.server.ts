@@ -51,6 +51,9 @@ export class EventsKafkaServer extends ServerKafka {
         // run off the consumer's path), and retries call heartbeat().
         sessionTimeout: 10_000,
         heartbeatInterval: 2_000,
+        // An idle fetch returns after this long (data returns at once): bounds how long a
+        // graceful shutdown waits for the in-flight fetch (kafkajs default: 5 s).
+        maxWaitTimeInMs: 500,
         retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
       },
       producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
