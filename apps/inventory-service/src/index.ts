@@ -2,3 +2,5 @@
 export { createInventoryApp, SERVICE, SCHEMA } from './inventory.app';
 export { InventoryConfig } from './config/inventory.config';
 export { migrateInventory } from './migrate';
+export { StockEngine } from './stock-engine/stock-engine';
+export { StockReconciler } from './stock-engine/reconciler.service';
