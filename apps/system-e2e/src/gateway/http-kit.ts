@@ -34,7 +34,9 @@ export function rawRequest(baseUrl: string, head: string, body = ''): Promise<{ 
   const url = new URL(baseUrl);
   const payload = Buffer.concat([Buffer.from(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`, 'utf8'), Buffer.from(body, 'utf8')]);
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(url.port), url.hostname, () => socket.end(payload));
+    // write, not end: a half-closed client socket may be torn down before the answer is written.
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(payload));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);

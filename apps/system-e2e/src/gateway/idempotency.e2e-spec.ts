@@ -1,0 +1,203 @@
+import { IdempotencyService } from '@orders/order-gateway';
+import { PoolClient } from 'pg';
+import { TestSystem } from '../support/system';
+import { expectProblem, fieldsOf, rawRequest } from './http-kit';
+
+/**
+ * Contract, Idempotency: per user, keys kept at least 24 h; same key and body → the first
+ * response replayed with Idempotent-Replayed: true; different body → 422; still in flight → 409;
+ * missing key → 400; the same key used by two users → two orders. Idempotency-Key is 1-255
+ * printable ASCII.
+ */
+describe('gateway idempotency keys', () => {
+  let system: TestSystem;
+  const body = { items: [{ sku: 'IDEM-1', quantity: 2 }], paymentMethod: 'pm_card_timeout' };
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ gateway: { RATE_LIMIT_ORDERS_PER_MINUTE: '100000', ORDER_PAYMENT_TIMEOUT_MS: '600000' } });
+    await system.createProduct({ sku: 'IDEM-1', priceCents: 250, initialStock: 100_000 });
+    await system.createProduct({ sku: 'IDEM-2', priceCents: 400, initialStock: 100_000 });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  const post = (userId: string, key: string | null, payload: object = body) => {
+    const test = system.http().post('/orders').set('authorization', `Bearer ${system.token(userId)}`);
+    if (key !== null) test.set('idempotency-key', key);
+    return test.send(payload);
+  };
+
+  async function ordersOf(userId: string): Promise<Array<{ id: string }>> {
+    const { rows } = await system.db.query('SELECT id FROM gateway.orders WHERE user_id = $1', [userId]);
+    return rows;
+  }
+
+  it('replays the first response for a repeated Idempotency-Key', async () => {
+    const first = await post('replay-user', 'key-replay');
+    expect(first.status).toBe(202);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+
+    // Same body with its keys in another order: the same request.
+    const again = await post('replay-user', 'key-replay', { paymentMethod: 'pm_card_timeout', items: [{ quantity: 2, sku: 'IDEM-1' }] });
+    expect(again.status).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.location).toBe(first.headers.location);
+    expect(again.body).toEqual(first.body);
+
+    expect(await ordersOf('replay-user')).toEqual([{ id: first.body.id }]);
+    const { rows: items } = await system.db.query('SELECT count(*)::int AS n FROM gateway.order_items WHERE order_id = $1', [first.body.id]);
+    expect(items[0].n).toBe(1);
+    // One OrderCreated and so one reservation, however often the request is repeated.
+    await system.recorder.waitFor(() => system.recorder.typesOf(first.body.id).includes('OrderReserved'));
+    expect(system.recorder.typesOf(first.body.id).filter((type) => type === 'OrderCreated')).toHaveLength(1);
+    const { rows: reservations } = await system.db.query('SELECT count(*)::int AS n FROM inventory.reservations WHERE order_id = $1', [first.body.id]);
+    expect(reservations[0].n).toBe(1);
+  });
+
+  it('answers 422 when the key is reused with a different body, and creates nothing', async () => {
+    const first = await post('mismatch-user', 'key-mismatch');
+    expect(first.status).toBe(202);
+    for (const other of [
+      { items: [{ sku: 'IDEM-1', quantity: 3 }], paymentMethod: 'pm_card_timeout' },
+      { items: [{ sku: 'IDEM-2', quantity: 2 }], paymentMethod: 'pm_card_timeout' },
+      { items: [{ sku: 'IDEM-1', quantity: 2 }] },
+    ]) {
+      const response = await post('mismatch-user', 'key-mismatch', other);
+      const problem = expectProblem(response, 422);
+      expect(problem.type).toMatch(/idempotency-key-reused$/);
+    }
+    expect(await ordersOf('mismatch-user')).toEqual([{ id: first.body.id }]);
+  });
+
+  it('answers 409 while the first request with the key is still in flight, then replays it', async () => {
+    // Hold the first request inside its transaction: it has claimed the key but cannot insert its order.
+    const blocker: PoolClient = await system.db.connect();
+    let first: Promise<import('supertest').Response> | undefined;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE gateway.orders IN EXCLUSIVE MODE');
+      first = post('inflight-user', 'key-inflight').then((response) => response);
+      await waitFor(async () => {
+        const { rows } = await system.db.query("SELECT state FROM gateway.idempotency_keys WHERE user_id = 'inflight-user' AND key = 'key-inflight'");
+        return rows[0]?.state === 'IN_FLIGHT';
+      });
+
+      const duplicate = await post('inflight-user', 'key-inflight');
+      const problem = expectProblem(duplicate, 409);
+      expect(problem.type).toMatch(/idempotency-request-in-flight$/);
+      expect(duplicate.headers['retry-after']).toMatch(/^\d+$/);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    const original = await first!;
+    expect(original.status).toBe(202);
+    const replay = await post('inflight-user', 'key-inflight');
+    expect(replay.status).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(original.body.id);
+    expect(await ordersOf('inflight-user')).toHaveLength(1);
+  });
+
+  it('creates exactly one order for 20 concurrent requests with one key; the rest are 409 or replays', async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, () => post('race-user', 'key-race')));
+
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.every((status) => status === 202 || status === 409)).toBe(true);
+    const accepted = responses.filter((response) => response.status === 202);
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    expect(accepted.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    expect(new Set(accepted.map((response) => response.body.id)).size).toBe(1);
+    for (const conflict of responses.filter((response) => response.status === 409)) expectProblem(conflict, 409);
+
+    const orders = await ordersOf('race-user');
+    expect(orders).toEqual([{ id: accepted[0].body.id }]);
+    const { rows: keys } = await system.db.query("SELECT state, order_id FROM gateway.idempotency_keys WHERE user_id = 'race-user'");
+    expect(keys).toEqual([{ state: 'COMPLETED', order_id: accepted[0].body.id }]);
+  });
+
+  it('keeps different users’ keys apart: the same key creates two independent orders', async () => {
+    const alice = await post('alice', 'shared-key');
+    const bob = await post('bob', 'shared-key', { items: [{ sku: 'IDEM-2', quantity: 1 }] });
+    expect([alice.status, bob.status]).toEqual([202, 202]);
+    expect(alice.headers['idempotent-replayed']).toBeUndefined();
+    expect(bob.headers['idempotent-replayed']).toBeUndefined();
+    expect(alice.body.id).not.toBe(bob.body.id);
+    expect(alice.body.userId).toBe('alice');
+    expect(bob.body.userId).toBe('bob');
+    expect(await ordersOf('alice')).toEqual([{ id: alice.body.id }]);
+    expect(await ordersOf('bob')).toEqual([{ id: bob.body.id }]);
+  });
+
+  describe('400 for a missing or invalid Idempotency-Key', () => {
+    it.each([
+      ['missing', null],
+      ['empty', ''],
+      ['256 characters', 'k'.repeat(256)],
+      ['Latin-1 (é)', 'clé-1'],
+    ])('%s', async (_case, key) => {
+      const problem = expectProblem(await post('key-user', key), 400);
+      expect(fieldsOf(problem)).toContain('Idempotency-Key');
+    });
+
+    it('accepts 255 printable ASCII characters, punctuation and spaces included', async () => {
+      const key = ` !"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`.padEnd(255, 'x').replace(/^ /, 'a');
+      const response = await post('key-user', key);
+      expect(response.status).toBe(202);
+    });
+
+    const head = (key: string) =>
+      `POST /orders HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${system.token('key-user')}\r\nContent-Type: application/json\r\nIdempotency-Key: ${key}`;
+    const json = JSON.stringify({ items: [{ sku: 'IDEM-1', quantity: 1 }] });
+
+    it.each([
+      ['UTF-8 (Cyrillic)', 'ключ-1'],
+      ['an emoji', 'key-🔑'],
+      ['a right-to-left override', 'key-\u202Egnp'],
+      ['a tab', 'key\t1'],
+      ['a NUL byte', 'key\u00001'],
+      ['a bell', 'key\u00071'],
+      ['an escape sequence', 'key\u001B[31m'],
+      ['DEL', 'key\u007F1'],
+    ])('refuses %s with a problem+json 400, never a 5xx', async (_case, key) => {
+      const response = await rawRequest(system.gatewayUrl, head(key), json);
+      expectProblem(response, 400);
+    });
+
+    it('created no order for any refused key', async () => {
+      expect(await ordersOf('key-user')).toHaveLength(1);
+    });
+  });
+
+  describe('retention', () => {
+    it('keeps keys for 24 h, then frees them', async () => {
+      const old = await post('retention-user', 'key-old');
+      const recent = await post('retention-user', 'key-recent');
+      await system.db.query("UPDATE gateway.idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = 'retention-user' AND key = 'key-old'");
+      await system.db.query("UPDATE gateway.idempotency_keys SET created_at = now() - interval '23 hours' WHERE user_id = 'retention-user' AND key = 'key-recent'");
+
+      expect(await system.gateway.get(IdempotencyService).deleteExpired()).toBeGreaterThanOrEqual(1);
+
+      const { rows } = await system.db.query("SELECT key FROM gateway.idempotency_keys WHERE user_id = 'retention-user' ORDER BY key");
+      expect(rows).toEqual([{ key: 'key-recent' }]);
+      const replay = await post('retention-user', 'key-recent');
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body.id).toBe(recent.body.id);
+      // After expiry the key is new again.
+      const fresh = await post('retention-user', 'key-old');
+      expect(fresh.status).toBe(202);
+      expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+      expect(fresh.body.id).not.toBe(old.body.id);
+    });
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
