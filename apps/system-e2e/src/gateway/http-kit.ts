@@ -7,7 +7,7 @@ import { DEVELOPMENT_JWT_SECRET } from '@orders/platform';
 export interface ResponseLike {
   status: number;
   headers: Record<string, string>;
-  body: unknown;
+  body?: unknown;
   text: string;
 }
 
