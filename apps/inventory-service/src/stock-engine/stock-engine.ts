@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ReservationPath, Services } from '@orders/events';
 import { inSpan, REDIS, SERVICE_CONFIG } from '@orders/platform';
@@ -29,11 +29,12 @@ export type ReserveDecision =
  * sends everything to Postgres; Redis serves again only after a re-warm from Postgres.
  */
 @Injectable()
-export class StockEngine implements OnApplicationBootstrap {
+export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StockEngine.name);
   readonly breaker: CircuitBreaker;
   readonly redisStock: RedisStock;
   private recovery: Promise<void> | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     @Inject(REDIS) redis: Redis,
@@ -43,11 +44,22 @@ export class StockEngine implements OnApplicationBootstrap {
     this.redisStock = new RedisStock(redis);
     // Starts open: whatever Redis holds from before is not trusted until re-warmed.
     this.breaker = new CircuitBreaker({ failureThreshold: config.REDIS_BREAKER_FAILURE_THRESHOLD, openMs: config.REDIS_BREAKER_OPEN_MS }, 'open');
+    this.probeEveryMs = config.REDIS_BREAKER_OPEN_MS;
     this.publishState();
   }
 
+  private readonly probeEveryMs: number;
+
   onApplicationBootstrap(): void {
     this.probeIfDue();
+    // Recovery must not wait for traffic: an idle service re-warms Redis as soon as it is back.
+    this.probeTimer = setInterval(() => void this.probeIfDue(), this.probeEveryMs);
+    this.probeTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    await this.recovery;
   }
 
   /** True while reservations are decided in Redis. */
