@@ -41,6 +41,7 @@ export function rawRequest(baseUrl: string, head: string, body = ''): Promise<{ 
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('end', () => {
+      socket.destroy();
       const text = Buffer.concat(chunks).toString('utf8');
       const [rawHead, ...rest] = text.split('\r\n\r\n');
       const [statusLine, ...headerLines] = rawHead.split('\r\n');
