@@ -36,3 +36,4 @@ export * from './database/run-migrations';
 export * from './database/query-rows';
 export * from './http/problem-details.openapi';
 export * from './messaging/dead-letters';
+export * from './bootstrap';

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource, MixedList } from 'typeorm';
 import { AuthModule } from './auth/auth.module';
+import { TracingShutdown } from './bootstrap';
 import { createRedis } from './cache/redis';
 import { ServiceConfig } from './config/service-config';
 import { dataSourceOptions } from './database/data-source-options';
@@ -86,6 +87,7 @@ export class PlatformModule {
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        TracingShutdown,
         ...redisProviders,
         ConsumerLagMonitor,
         {

@@ -51,9 +51,11 @@ export function startTracing(options: TracingOptions): NodeTracerProvider | null
   return provider;
 }
 
-export async function stopTracing(): Promise<void> {
-  await Promise.all([...providers.values()].map((provider) => provider.shutdown().catch(() => undefined)));
-  providers.clear();
+/** Flushes and stops one service's provider (all of them without a name). */
+export async function stopTracing(serviceName?: string): Promise<void> {
+  const names = serviceName ? [serviceName] : [...providers.keys()];
+  await Promise.all(names.map((name) => providers.get(name)?.shutdown().catch(() => undefined)));
+  for (const name of names) providers.delete(name);
 }
 
 /** The tracer of one service (a non-recording one when that service does not trace). */
