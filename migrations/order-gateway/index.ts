@@ -1,3 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { OpenOrdersIndex1764100000000 } from './1764100000000-open-orders-index';
 
-export const gatewayMigrations = [InitialSchema1764000000000];
+/** In order of application. */
+export const gatewayMigrations = [InitialSchema1764000000000, OpenOrdersIndex1764100000000];
