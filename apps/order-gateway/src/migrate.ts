@@ -1,19 +1,12 @@
 import 'reflect-metadata';
 import { gatewayMigrations } from '@orders/migrations/order-gateway';
-import { loadConfig, runMigrations } from '@orders/platform';
+import { loadConfig, runMigrationCli, runMigrations } from '@orders/platform';
 import { GatewayConfig } from './config/gateway.config';
 import { SCHEMA, SERVICE } from './gateway.app';
 
 /** `node dist/apps/order-gateway/src/migrate.js`: the deploy-time migration step. */
-export async function migrateGateway(config = loadConfig(GatewayConfig)): Promise<string[]> {
+export function migrateGateway(config = loadConfig(GatewayConfig)): Promise<string[]> {
   return runMigrations({ url: config.DATABASE_URL, schema: SCHEMA, service: SERVICE, migrations: gatewayMigrations });
 }
 
-if (require.main === module) {
-  migrateGateway()
-    .then((applied) => console.log(`${SERVICE}: ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}`))
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-}
+if (require.main === module) runMigrationCli(SERVICE, () => migrateGateway());

@@ -23,3 +23,13 @@ export async function runMigrations(options: {
     await dataSource.destroy();
   }
 }
+
+/** The body of a service's `migrate.js`: apply, report, exit non-zero on failure. */
+export function runMigrationCli(service: string, migrate: () => Promise<string[]>): void {
+  migrate()
+    .then((applied) => console.log(`${service}: ${applied.length} migration(s) applied${applied.length ? `: ${applied.join(', ')}` : ''}`))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
