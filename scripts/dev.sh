@@ -47,7 +47,7 @@ The platform is up: gateway http://127.0.0.1:3000 (API docs: http://127.0.0.1:30
 Place an order (development token for user "demo-user", valid 1 h):
   TOKEN=\$(node dist/tools/mint-token.js demo-user)
   curl -s -X POST http://127.0.0.1:3000/orders \\
-    -H "Authorization: Bearer \$TOKEN" -H "Idempotency-Key: \$(uuidgen || date +%s%N)" \\
+    -H "Authorization: Bearer \$TOKEN" -H "Idempotency-Key: \$(node -p 'crypto.randomUUID()')" \\
     -H "Content-Type: application/json" -H "Prefer: wait=10" \\
     -d '{"items":[{"sku":"DEMO-TSHIRT","quantity":2}],"paymentMethod":"pm_card_ok"}'
 
