@@ -1,0 +1,123 @@
+import { createGatewayApp, GatewayConfig, SlidingWindowLimiter } from '@orders/order-gateway';
+import { HttpApp, loadConfig } from '@orders/platform';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { TestSystem } from '../support/system';
+import { databaseUrl, TEST_ENV } from '../support/test-env';
+import { expectProblem } from './http-kit';
+
+const LIMIT = 5;
+
+/**
+ * Contract, Guarantees: rate limit per user on order creation (RATE_LIMIT_ORDERS_PER_MINUTE),
+ * shared by all gateway replicas (kept in Redis); over the limit: 429 with Retry-After.
+ */
+describe('gateway rate limit on order creation', () => {
+  let system: TestSystem;
+  let replica: HttpApp;
+  let replicaUrl: string;
+  let keys = 0;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ gateway: { RATE_LIMIT_ORDERS_PER_MINUTE: String(LIMIT), ORDER_PAYMENT_TIMEOUT_MS: '600000' } });
+    await system.createProduct({ sku: 'RATE-1', priceCents: 100, initialStock: 10_000 });
+    // A second gateway replica: same database, topics, consumer group and Redis key prefix.
+    replica = await createGatewayApp(
+      loadConfig(GatewayConfig, {
+        NODE_ENV: 'test',
+        LOG_LEVEL: TEST_ENV.logLevel,
+        DATABASE_URL: databaseUrl(system.database),
+        DB_POOL_SIZE: '3',
+        REDIS_URL: TEST_ENV.redisUrl,
+        REDIS_KEY_PREFIX: system.prefix,
+        KAFKA_BROKERS: TEST_ENV.kafkaBrokers,
+        KAFKA_TOPIC_PREFIX: system.prefix,
+        INVENTORY_URL: system.inventoryUrl,
+        RATE_LIMIT_ORDERS_PER_MINUTE: String(LIMIT),
+        ORDER_PAYMENT_TIMEOUT_MS: '600000',
+        PORT: '0',
+      }),
+    );
+    await replica.listen(0, '127.0.0.1');
+    replicaUrl = await replica.getUrl();
+  });
+
+  afterAll(async () => {
+    await replica?.close().catch(() => undefined);
+    await system?.stop();
+  });
+
+  function placeOrder(baseUrl: string, userId: string, body: object = { items: [{ sku: 'RATE-1', quantity: 1 }], paymentMethod: 'pm_card_timeout' }) {
+    keys += 1;
+    return request(baseUrl).post('/orders').set('authorization', `Bearer ${system.token(userId)}`).set('idempotency-key', `rate-${keys}`).send(body);
+  }
+
+  async function ordersOf(userId: string): Promise<number> {
+    const { rows } = await system.db.query('SELECT count(*)::int AS n FROM gateway.orders WHERE user_id = $1', [userId]);
+    return rows[0].n;
+  }
+
+  it('admits the limit, then answers 429 with Retry-After as problem+json', async () => {
+    for (let index = 0; index < LIMIT; index += 1) expect((await placeOrder(system.gatewayUrl, 'eager')).status).toBe(202);
+
+    const refused = await placeOrder(system.gatewayUrl, 'eager');
+    const problem = expectProblem(refused, 429);
+    expect(problem.type).toMatch(/rate-limited$/);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await ordersOf('eager')).toBe(LIMIT);
+  });
+
+  it('counts per user: another user is not affected', async () => {
+    expect((await placeOrder(system.gatewayUrl, 'patient')).status).toBe(202);
+  });
+
+  it('holds across replicas: the window is shared through Redis', async () => {
+    expectProblem(await placeOrder(replicaUrl, 'eager'), 429);
+
+    // A fresh user split across both replicas gets the limit in total, not per replica.
+    const statuses: number[] = [];
+    for (let index = 0; index < LIMIT + 2; index += 1) statuses.push((await placeOrder(index % 2 === 0 ? system.gatewayUrl : replicaUrl, 'roaming')).status);
+    expect(statuses).toEqual([...Array(LIMIT).fill(202), 429, 429]);
+    expect(await ordersOf('roaming')).toBe(LIMIT);
+  });
+
+  it('admits exactly the limit under a concurrent burst', async () => {
+    const responses = await Promise.all(Array.from({ length: 3 * LIMIT }, (_, index) => placeOrder(index % 2 === 0 ? system.gatewayUrl : replicaUrl, 'burst')));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(LIMIT);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2 * LIMIT);
+    expect(await ordersOf('burst')).toBe(LIMIT);
+  });
+
+  it('counts every creation attempt, invalid ones included, and limits nothing else', async () => {
+    for (let index = 0; index < LIMIT; index += 1) expectProblem(await placeOrder(system.gatewayUrl, 'sloppy', { items: [] }), 400);
+    expectProblem(await placeOrder(system.gatewayUrl, 'sloppy'), 429);
+    // Reads and cancels are not order creations.
+    for (let index = 0; index < LIMIT + 2; index += 1) {
+      expect((await request(system.gatewayUrl).get('/orders').set('authorization', `Bearer ${system.token('sloppy')}`)).status).toBe(200);
+    }
+  });
+
+  it('keeps its window in Redis under the deployment’s key prefix, and slides', async () => {
+    const redis = new Redis(TEST_ENV.redisUrl);
+    try {
+      expect(await redis.zcard(`${system.prefix}ratelimit:orders:eager`)).toBe(LIMIT);
+      expect(await redis.pttl(`${system.prefix}ratelimit:orders:eager`)).toBeGreaterThan(0);
+    } finally {
+      await redis.quit();
+    }
+    const limiter = system.gateway.get(SlidingWindowLimiter);
+    // The same sliding window on a short scale: full, refused with a retry hint, then free again once it slides.
+    const key = `ratelimit:test:${Date.now()}`;
+    for (let index = 0; index < 3; index += 1) expect((await limiter.take(key, 3, 1_000)).allowed).toBe(true);
+    const refused = await limiter.take(key, 3, 1_000);
+    expect(refused).toMatchObject({ allowed: false, remaining: 0 });
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
+    await new Promise((resolve) => setTimeout(resolve, refused.retryAfterMs + 50));
+    expect((await limiter.take(key, 3, 1_000)).allowed).toBe(true);
+  });
+});
