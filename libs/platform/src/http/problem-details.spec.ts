@@ -31,6 +31,13 @@ describe('problem details', () => {
     expect(toProblem(new NotFoundException('Cannot GET /nope'), '/nope').body).toMatchObject({ status: 404, detail: 'No such resource.' });
   });
 
+  it('answers 503 with Retry-After when a dependency is away, without naming it', () => {
+    const problem = toProblem(Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' }), '/orders');
+    expect(problem.body).toMatchObject({ status: 503, detail: 'The service is temporarily unable to handle the request; retry shortly.' });
+    expect(JSON.stringify(problem.body)).not.toContain('10.0.0.7');
+    expect(problem.headers).toEqual({ 'Retry-After': '1' });
+  });
+
   it('hides everything about an unexpected error', () => {
     const problem = toProblem(new Error('relation "orders" does not exist at db-primary.internal:5432'), '/orders');
     expect(problem.unexpected).toBe(true);

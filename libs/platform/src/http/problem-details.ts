@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { isTransientError } from '../database/transient-errors';
 import { DomainError, FieldError, ProblemKind } from './domain-error';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -78,6 +79,10 @@ export function toProblem(error: unknown, instance: string): Problem & { unexpec
   }
   if (fastify && typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return { body: build(fastify.statusCode, 'bad-request', 'The request could not be processed.', instance), headers: {}, unexpected: false };
+  }
+  if (isTransientError(error)) {
+    // A dependency is away or saturated (pool wait, connection refused): the client may retry.
+    return { body: build(503, 'temporarily-unavailable', 'The service is temporarily unable to handle the request; retry shortly.', instance), headers: { 'Retry-After': '1' }, unexpected: true };
   }
   return { body: build(500, 'internal', 'An unexpected error occurred.', instance), headers: {}, unexpected: true };
 }
