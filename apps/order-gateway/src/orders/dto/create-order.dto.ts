@@ -9,7 +9,7 @@ export class OrderItemDto {
   @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
   sku!: string;
 
-  @ApiProperty({ example: 2, minimum: 1, maximum: 1000 })
+  @ApiProperty({ example: 2, type: 'integer', minimum: 1, maximum: 1000 })
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -17,7 +17,7 @@ export class OrderItemDto {
 }
 
 export class CreateOrderDto {
-  @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 50 })
+  @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 50, description: '1-50 lines, each sku at most once.' })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
