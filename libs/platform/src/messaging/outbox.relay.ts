@@ -115,14 +115,13 @@ export class OutboxRelay implements OnApplicationBootstrap {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = null;
-        self.pendingWake = false;
+        this.wake = null;
+        this.pendingWake = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
