@@ -3,6 +3,8 @@ import { HttpApp } from './http/create-http-app';
 import { ServiceConfig } from './config/service-config';
 import { startTracing, stopTracing } from './observability/tracing';
 
+const LISTEN_BACKLOG = 4096;
+
 /** Last step of a shutdown: export the spans still buffered. */
 @Injectable()
 export class TracingShutdown implements OnApplicationShutdown {
@@ -27,7 +29,8 @@ export async function runService<C extends ServiceConfig>(service: string, confi
   startTracing({ serviceName: service, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const app = await create(config);
   app.get(TracingShutdown).forService(service);
-  await app.listen(config.PORT, '0.0.0.0');
+  // A deep accept backlog: a flash sale opens thousands of connections at once.
+  await app.listen(config.PORT, '0.0.0.0', LISTEN_BACKLOG);
 }
 
 export function exitOnStartupFailure(error: unknown): never {
