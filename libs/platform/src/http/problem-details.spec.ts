@@ -1,6 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import { DomainError, ValidationFailed } from './domain-error';
-import { toProblem } from './problem-details';
+import { rawProblemResponse, toProblem } from './problem-details';
 
 describe('problem details', () => {
   it('maps a domain error to its status with field errors', () => {
@@ -42,5 +42,17 @@ describe('problem details', () => {
     const problem = toProblem(new Error('relation "orders" does not exist at db-primary.internal:5432'), '/orders');
     expect(problem.unexpected).toBe(true);
     expect(problem.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance: '/orders' });
+  });
+});
+
+describe('raw problem responses (requests the HTTP parser refused)', () => {
+  it('is a complete HTTP/1.1 response with a problem+json body', () => {
+    const raw = rawProblemResponse(400);
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head).toContain('Content-Type: application/problem+json');
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
+    expect(JSON.parse(body)).toMatchObject({ status: 400, title: 'Bad Request', instance: '/' });
+    expect(rawProblemResponse(431).startsWith('HTTP/1.1 431 Request Header Fields Too Large')).toBe(true);
   });
 });

@@ -1,0 +1,24 @@
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '@orders/platform';
+import { GatewayConfig } from './gateway.config';
+
+describe('gateway config', () => {
+  it('refuses to start in production on the development JWT secret', () => {
+    expect(() => loadConfig(GatewayConfig, { NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadConfig(GatewayConfig, { NODE_ENV: 'production', AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it('starts in production with a real secret, and in development on the default', () => {
+    expect(loadConfig(GatewayConfig, { NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-real-secret-from-the-vault-0123' }).NODE_ENV).toBe('production');
+    expect(loadConfig(GatewayConfig, {}).AUTH_JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it('reads the order rate limit (default 60 per minute) and refuses nonsense', () => {
+    expect(loadConfig(GatewayConfig, {}).RATE_LIMIT_ORDERS_PER_MINUTE).toBe(60);
+    expect(loadConfig(GatewayConfig, { RATE_LIMIT_ORDERS_PER_MINUTE: '5' }).RATE_LIMIT_ORDERS_PER_MINUTE).toBe(5);
+    for (const value of ['0', '-1', 'many', '1.5']) expect(() => loadConfig(GatewayConfig, { RATE_LIMIT_ORDERS_PER_MINUTE: value })).toThrow(/RATE_LIMIT_ORDERS_PER_MINUTE/);
+  });
+
+  it('keeps idempotency keys at least 24 hours', () => {
+    expect(() => loadConfig(GatewayConfig, { IDEMPOTENCY_RETENTION_HOURS: '23' })).toThrow(/IDEMPOTENCY_RETENTION_HOURS/);
+  });
+});
