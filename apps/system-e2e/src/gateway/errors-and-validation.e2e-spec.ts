@@ -189,6 +189,52 @@ describe('gateway errors and validation', () => {
     });
   });
 
+  describe('admin routes: inventory-service validates, the gateway relays its problems, never a 5xx', () => {
+    const admin = () => `Bearer ${system.adminToken()}`;
+
+    it.each([
+      ['priceCents as a string', { sku: 'ADM-1', name: 'x', priceCents: '100', initialStock: 1 }, 'priceCents'],
+      ['a float price', { sku: 'ADM-1', name: 'x', priceCents: 1.5, initialStock: 1 }, 'priceCents'],
+      ['a price of 2^60', { sku: 'ADM-1', name: 'x', priceCents: 2 ** 60, initialStock: 1 }, 'priceCents'],
+      ['a negative stock', { sku: 'ADM-1', name: 'x', priceCents: 1, initialStock: -1 }, 'initialStock'],
+      ['a bad sku', { sku: "ADM-1' OR '1'='1", name: 'x', priceCents: 1, initialStock: 1 }, 'sku'],
+      ['an extra field', { sku: 'ADM-1', name: 'x', priceCents: 1, initialStock: 1, currency: 'EUR' }, 'currency'],
+      ['a missing name', { sku: 'ADM-1', priceCents: 1, initialStock: 1 }, 'name'],
+    ])('POST /admin/products with %s → 400', async (_case, body, field) => {
+      const problem = expectProblem(await system.http().post('/admin/products').set('authorization', admin()).send(body), 400);
+      expect(fieldsOf(problem)).toContain(field);
+    });
+
+    it('answers hostile JSON on admin routes with 400 and creates nothing', async () => {
+      for (const text of ['{"sku":"ADM-1","name":"x","priceCents":1e309,"initialStock":1}', '[]', 'null', '{"sku":']) {
+        const response = await system.http().post('/admin/products').set('authorization', admin()).set('content-type', 'application/json').send(text);
+        expectProblem(response, 400);
+      }
+      const { rows } = await system.db.query("SELECT count(*)::int AS n FROM inventory.products WHERE sku LIKE 'ADM-%'");
+      expect(rows[0].n).toBe(0);
+    });
+
+    it.each([
+      ['a string delta', { delta: '5' }],
+      ['a float delta', { delta: 0.5 }],
+      ['a zero delta', { delta: 0 }],
+      ['a huge delta', { delta: 2 ** 60 }],
+      ['no delta', {}],
+    ])('POST /admin/inventory/{sku}/adjust with %s → 400', async (_case, body) => {
+      const problem = expectProblem(await system.http().post('/admin/inventory/ERR-1/adjust').set('authorization', admin()).send(body), 400);
+      expect(fieldsOf(problem)).toContain('delta');
+    });
+
+    it('answers conflicts and unknown skus with 409 and 404', async () => {
+      expectProblem(await system.http().post('/admin/products').set('authorization', admin()).send({ sku: 'ERR-1', name: 'again', priceCents: 1, initialStock: 1 }), 409);
+      expectProblem(await system.http().post('/admin/inventory/ERR-1/adjust').set('authorization', admin()).send({ delta: -1_000_000 }), 409);
+      expectProblem(await system.http().post('/admin/inventory/NO-SUCH/adjust').set('authorization', admin()).send({ delta: 1 }), 404);
+      expectProblem(await system.http().patch('/admin/products/NO-SUCH').set('authorization', admin()).send({ name: 'x' }), 404);
+      expectProblem(await system.http().patch('/admin/products/ERR-1').set('authorization', admin()).send({ priceCents: -5 }), 400);
+      expectProblem(await system.http().patch('/admin/products/ERR-1').set('authorization', admin()).set('content-type', 'text/plain').send('name=x'), 415);
+    });
+  });
+
   describe('400 for invalid listing queries', () => {
     it.each(['limit=0', 'limit=101', 'limit=-1', 'limit=1.5', 'limit=abc', 'limit=1e1', 'limit=0x10', 'limit=', 'limit=%2010', 'limit=1&limit=2', 'status=PENDING', 'status=created', 'status=CREATED&status=PAID', 'cursor=not-a-cursor', 'unknown=1', 'limit[$gt]=1'])(
       'GET /orders?%s',
