@@ -78,6 +78,7 @@ export function hostileTokens(): Array<[string, string]> {
     ['no sub', sign({ roles: [] }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 })],
     ['sub not a string', signedRaw({ sub: 42, exp: inMinutes(10) })],
     ['an empty sub', signedRaw({ sub: '', exp: inMinutes(10) })],
+    ['a NUL byte in sub', signedRaw({ sub: 'mallory\u0000', exp: inMinutes(10) })],
     ['roles not an array of strings', signedRaw({ sub: 'mallory', roles: 'admin', exp: inMinutes(10) })],
     ['not before in the future', sign({ sub: 'mallory' }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600, notBefore: 3600 })],
     ['garbage', 'not.a.token'],

@@ -22,7 +22,12 @@ describe('gateway rate limit on order creation', () => {
     system = await TestSystem.start({ gateway: { RATE_LIMIT_ORDERS_PER_MINUTE: String(LIMIT), ORDER_PAYMENT_TIMEOUT_MS: '600000' } });
     await system.createProduct({ sku: 'RATE-1', priceCents: 100, initialStock: 10_000 });
     // A second gateway replica: same database, topics, consumer group and Redis key prefix.
-    replica = await createGatewayApp(
+    replica = await startReplica();
+    replicaUrl = await replica.getUrl();
+  });
+
+  async function startReplica(env: Record<string, string> = {}): Promise<HttpApp> {
+    const app = await createGatewayApp(
       loadConfig(GatewayConfig, {
         NODE_ENV: 'test',
         LOG_LEVEL: TEST_ENV.logLevel,
@@ -36,11 +41,12 @@ describe('gateway rate limit on order creation', () => {
         RATE_LIMIT_ORDERS_PER_MINUTE: String(LIMIT),
         ORDER_PAYMENT_TIMEOUT_MS: '600000',
         PORT: '0',
+        ...env,
       }),
     );
-    await replica.listen(0, '127.0.0.1');
-    replicaUrl = await replica.getUrl();
-  });
+    await app.listen(0, '127.0.0.1');
+    return app;
+  }
 
   afterAll(async () => {
     await replica?.close().catch(() => undefined);
@@ -98,6 +104,21 @@ describe('gateway rate limit on order creation', () => {
     // Reads and cancels are not order creations.
     for (let index = 0; index < LIMIT + 2; index += 1) {
       expect((await request(system.gatewayUrl).get('/orders').set('authorization', `Bearer ${system.token('sloppy')}`)).status).toBe(200);
+    }
+  });
+
+  it('admits orders unchecked (and counts them in a metric) when Redis is unreachable, rather than refusing them all', async () => {
+    // A replica whose Redis is a closed port; the shared Redis is never touched.
+    const blind = await startReplica({ REDIS_URL: 'redis://127.0.0.1:9' });
+    try {
+      const url = await blind.getUrl();
+      const statuses: number[] = [];
+      for (let index = 0; index < LIMIT + 1; index += 1) statuses.push((await placeOrder(url, 'redisless')).status);
+      expect(statuses).toEqual(Array(LIMIT + 1).fill(202));
+      const metrics = await request(url).get('/metrics');
+      expect(metrics.text).toMatch(/gateway_rate_limit_unavailable_total \d+/);
+    } finally {
+      await blind.close().catch(() => undefined);
     }
   });
 

@@ -20,6 +20,8 @@ describe('HS256 token verifier', () => {
     ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', exp: 9999999999 })}.`],
     ['HS512', () => sign({ sub: 'u1' }, secret, { algorithm: 'HS512', expiresIn: 60 })],
     ['roles that are not strings', () => sign({ sub: 'u1', roles: [1] }, secret, { algorithm: 'HS256', expiresIn: 60 })],
+    ['a sub with a NUL byte', () => sign({ sub: 'u1\u0000' }, secret, { algorithm: 'HS256', expiresIn: 60 })],
+    ['a sub with a newline', () => sign({ sub: 'u1\nadmin' }, secret, { algorithm: 'HS256', expiresIn: 60 })],
     ['garbage', () => 'not.a.token'],
   ])('rejects %s', async (_case, token) => {
     await expect(sut.verify(token())).rejects.toBeInstanceOf(Unauthenticated);
