@@ -1,0 +1,86 @@
+'use strict';
+// Scenario 1: gateway intake (POST /orders) up to the knee, beside the ladder of bare
+// limits measured in the same run: node:http, Nest empty handler, Nest + validation/auth,
+// and pgbench running the endpoint's exact statements.
+const { fork } = require('node:child_process');
+const { join } = require('node:path');
+const { run, orderRequests } = require('../lib/load');
+const { freePort, sleep, round } = require('../lib/stack');
+const { INTAKE_SCRIPT, prepareIntakeDatabase, runPgbench } = require('../lib/pgbench');
+const { adminQuery } = require('../lib/stack');
+const { median } = require('../lib/stats');
+
+async function startLadderApp(mode, secret) {
+  const port = await freePort();
+  const child = fork(join(__dirname, '../lib/ladder-app.js'), [mode, String(port)], { env: { ...process.env, BENCH_SECRET: secret }, stdio: 'ignore' });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${mode} exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))) };
+}
+
+/**
+ * Closed-loop maximum of each rung (3 rounds, interleaved so that noise hits all alike),
+ * then fixed-rate steps on the real gateway for the latency-vs-rate curve.
+ */
+async function intakeScenario({ stack, sku, tokens, config, progress }) {
+  const { reps, ladderSeconds, steps, stepSeconds, connections } = config;
+  const rungs = {};
+  const apps = {};
+  for (const mode of ['node-http', 'nest-empty', 'nest-validate', 'nest-validate-key']) apps[mode] = await startLadderApp(mode, stack.secret);
+  const pgDatabase = await prepareIntakeDatabase();
+  try {
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const mode of Object.keys(apps)) {
+        progress(`intake ladder ${mode} round ${rep}/${reps}`);
+        const result = await run({ url: apps[mode].url, requests: orderRequests({ tokens, sku, runId: `${mode}-${rep}` }), connections, duration: ladderSeconds });
+        (rungs[mode] ??= []).push(result);
+      }
+      progress(`intake ladder pgbench (endpoint SQL, 16 clients) round ${rep}/${reps}`);
+      (rungs.pgbench ??= []).push(await runPgbench({ database: pgDatabase, script: INTAKE_SCRIPT, clients: 16, seconds: ladderSeconds, searchPath: 'gateway' }));
+      progress(`intake ladder gateway POST /orders round ${rep}/${reps}`);
+      (rungs.gateway ??= []).push(await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `gw-max-${rep}-${Date.now()}` }), connections, duration: ladderSeconds }));
+      await sleep(1000);
+    }
+  } finally {
+    for (const app of Object.values(apps)) await app.stop();
+    await adminQuery(`DROP DATABASE IF EXISTS "${pgDatabase}" WITH (FORCE)`).catch(() => undefined);
+  }
+  const rate = (mode) => median(rungs[mode].map((r) => (mode === 'pgbench' ? r.tps : r.achievedRps)));
+  const ladder = Object.fromEntries(Object.keys(rungs).map((mode) => [mode, { medianRps: rate(mode), runs: rungs[mode] }]));
+  const gatewayMax = rate('gateway');
+
+  const curve = [];
+  for (const offered of steps) {
+    const runs = [];
+    for (let rep = 1; rep <= reps; rep++) {
+      progress(`intake fixed rate ${offered}/s round ${rep}/${reps}`);
+      runs.push(await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `gw-${offered}-${rep}-${Date.now()}` }), rate: offered, duration: stepSeconds }));
+      await sleep(500);
+    }
+    const pick = (key) => median(runs.map((r) => r[key]));
+    const saturated = runs.filter((r) => r.saturated).length >= Math.ceil(reps / 2);
+    curve.push({ offered, achievedRps: pick('achievedRps'), p50Ms: pick('p50Ms'), p97_5Ms: pick('p97_5Ms'), p99Ms: pick('p99Ms'), saturated, fiveXx: runs.reduce((a, r) => a + r.fiveXx, 0), runs });
+    if (saturated) break; // past the knee
+  }
+  const underTarget = curve.filter((point) => !point.saturated && point.p99Ms < 50);
+  const knee = underTarget.length ? underTarget[underTarget.length - 1] : null;
+  return {
+    ladder,
+    gatewayMaxRps: gatewayMax,
+    ratios: {
+      gatewayToNodeHttp: round(gatewayMax / rate('node-http'), 3),
+      gatewayToNestEmpty: round(gatewayMax / rate('nest-empty'), 3),
+      gatewayToNestValidate: round(gatewayMax / rate('nest-validate'), 3),
+      gatewayToPgbench: round(gatewayMax / rate('pgbench'), 3),
+      nestEmptyToNodeHttp: round(rate('nest-empty') / rate('node-http'), 3),
+      nestValidateToNestEmpty: round(rate('nest-validate') / rate('nest-empty'), 3),
+      nestValidateKeyObjectToString: round(rate('nest-validate-key') / rate('nest-validate'), 3),
+    },
+    curve,
+    kneeUnderP99_50ms: knee ? { offered: knee.offered, achievedRps: knee.achievedRps, p99Ms: knee.p99Ms } : null,
+  };
+}
+
+module.exports = { intakeScenario };
