@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblem, ApiProblems, Roles } from '@orders/platform';
+import { SKU_PATTERN } from '@orders/events';
+import { ApiProblem, ApiProblems, NotFound, Roles } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogCache } from './catalog-cache.service';
 import { AdjustStockBody, CreatedProductView, CreateProductBody, ProductView, StockView, UpdateProductBody } from './catalog.views';
@@ -43,7 +44,7 @@ export class AdminCatalogController {
   @ApiProblems(400, 413, 415)
   @ApiProblem(404, { description: 'Unknown sku.' })
   updateProduct(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.forward('PATCH', `/admin/products/${encodeURIComponent(sku)}`, request, reply, body, sku);
+    return this.forward('PATCH', `/admin/products/${encodeURIComponent(this.existingSkuOrNotFound(sku))}`, request, reply, body, sku);
   }
 
   @Post('inventory/:sku/adjust')
@@ -56,7 +57,7 @@ export class AdminCatalogController {
   @ApiProblem(404, { description: 'Unknown sku.' })
   @ApiProblem(409, { description: 'The delta would make available stock negative.' })
   adjustStock(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.forward('POST', `/admin/inventory/${encodeURIComponent(sku)}/adjust`, request, reply, body, sku);
+    return this.forward('POST', `/admin/inventory/${encodeURIComponent(this.existingSkuOrNotFound(sku))}/adjust`, request, reply, body, sku);
   }
 
   @Get('inventory/:sku')
@@ -65,7 +66,16 @@ export class AdminCatalogController {
   @ApiOkResponse({ type: StockView })
   @ApiProblem(404, { description: 'Unknown sku.' })
   getStock(@Param('sku') sku: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.forward('GET', `/admin/inventory/${encodeURIComponent(sku)}`, request, reply);
+    return this.forward('GET', `/admin/inventory/${encodeURIComponent(this.existingSkuOrNotFound(sku))}`, request, reply);
+  }
+
+  /**
+   * A path sku that cannot be a sku names no product: 404 here, without a round trip. This
+   * is routing, not validation (inventory still owns every rule about bodies).
+   */
+  private existingSkuOrNotFound(sku: string): string {
+    if (!SKU_PATTERN.test(sku)) throw new NotFound('The product');
+    return sku;
   }
 
   private async forward(method: string, path: string, request: FastifyRequest, reply: FastifyReply, body?: unknown, refreshSku?: string): Promise<void> {

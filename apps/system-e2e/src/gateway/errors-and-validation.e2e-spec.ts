@@ -84,6 +84,17 @@ describe('gateway errors and validation', () => {
       expect(fieldsOf(problem)).toContain(field);
     });
 
+    it.each([
+      ['30 000 nested arrays as items', `{"items":${'['.repeat(30_000)}1${']'.repeat(30_000)}}`, 'items'],
+      ['10 000 nested objects in an extra field', `{"items":[{"sku":"ERR-1","quantity":1}],"x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`, 'x'],
+      ['a deeply nested sku', `{"items":[{"sku":${'['.repeat(20_000)}"ERR-1"${']'.repeat(20_000)},"quantity":1}]}`, 'items[0].sku'],
+      ['a NUL character in paymentMethod', '{"items":[{"sku":"ERR-1","quantity":1}],"paymentMethod":"pm\\u0000ok"}', 'paymentMethod'],
+      ['a NUL character in a sku', '{"items":[{"sku":"ERR-1\\u0000","quantity":1}]}', 'items[0].sku'],
+    ])('refuses %s with 400 (the validators would overflow or Postgres refuse it)', async (_case, text, field) => {
+      const problem = expectProblem(await postOrder().set('content-type', 'application/json').send(text), 400);
+      expect(fieldsOf(problem).some((name) => name.startsWith(field))).toBe(true);
+    });
+
     it('accepts the boundaries: 50 distinct items, quantity 1 and 1000 (then 422 for the unknown skus)', async () => {
       const atLimit = await postOrder().send({ items: validItems(50) });
       const problem = expectProblem(atLimit, 422);
@@ -147,6 +158,17 @@ describe('gateway errors and validation', () => {
     it('answers a request line or headers the HTTP parser refuses with a problem, not a dropped connection', async () => {
       expectProblem(await rawRequest(system.gatewayUrl, 'GET /orders HTTP/1.1\r\nHost: gateway\r\nX-Broken: a\u0001b'), 400);
       expectProblem(await rawRequest(system.gatewayUrl, 'GET /orders HTTP/1.1\r\nHost: gateway\r\nX-Huge: ' + 'h'.repeat(20_000)), 431);
+    });
+  });
+
+  describe('the router’s own refusals are problems too', () => {
+    it('answers a broken percent-escape with 400', async () => {
+      expectProblem(await system.http().get('/products/%E0%A4%A'), 400);
+      expectProblem(await system.http().get('/orders/%ZZ').set('authorization', token()), 400);
+    });
+
+    it('answers an over-long path parameter with 414', async () => {
+      expectProblem(await system.http().get(`/orders/${'a'.repeat(8_000)}`).set('authorization', token()), 414);
     });
   });
 
@@ -223,6 +245,23 @@ describe('gateway errors and validation', () => {
     ])('POST /admin/inventory/{sku}/adjust with %s → 400', async (_case, body) => {
       const problem = expectProblem(await system.http().post('/admin/inventory/ERR-1/adjust').set('authorization', admin()).send(body), 400);
       expect(fieldsOf(problem)).toContain('delta');
+    });
+
+    it('refuses deep nesting and NUL characters in admin bodies with 400', async () => {
+      const deep = `{"sku":"ADM-2","name":${'['.repeat(30_000)}"x"${']'.repeat(30_000)},"priceCents":1,"initialStock":1}`;
+      expectProblem(await system.http().post('/admin/products').set('authorization', admin()).set('content-type', 'application/json').send(deep), 400);
+      const nul = await system.http().post('/admin/products').set('authorization', admin()).send({ sku: 'ADM-2', name: 'a\u0000b', priceCents: 1, initialStock: 1 });
+      expect(fieldsOf(expectProblem(nul, 400))).toContain('name');
+      expectProblem(await system.http().patch('/admin/products/ERR-1').set('authorization', admin()).send({ name: 'a\u0000b' }), 400);
+    });
+
+    it('answers path values that cannot be a sku with 404, on public and admin routes', async () => {
+      for (const sku of ['ERR%001', 'ERR-1%00', '%E2%80%AE', "x'%20OR%20'1'%3D'1", 'S'.repeat(65)]) {
+        expectProblem(await system.http().get(`/products/${sku}`), 404);
+        expectProblem(await system.http().get(`/admin/inventory/${sku}`).set('authorization', admin()), 404);
+        expectProblem(await system.http().patch(`/admin/products/${sku}`).set('authorization', admin()).send({ name: 'x' }), 404);
+        expectProblem(await system.http().post(`/admin/inventory/${sku}/adjust`).set('authorization', admin()).send({ delta: 1 }), 404);
+      }
     });
 
     it('answers conflicts and unknown skus with 409 and 404', async () => {

@@ -1,11 +1,12 @@
-import { INestApplication, Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, INestApplication, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { observeHttp } from '../observability/http-observability';
+import { bodyShapeProblems } from './body-shape';
 import { FieldError, ValidationFailed } from './domain-error';
-import { rawProblemResponse } from './problem-details';
+import { PROBLEM_CONTENT_TYPE, rawProblemResponse, toProblem } from './problem-details';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -18,9 +19,23 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-/** Validation that whitelists fields and refuses wrong types instead of coercing them. */
+/**
+ * Validation that whitelists fields and refuses wrong types instead of coercing them. Every
+ * body, validated by a DTO or only relayed (the gateway's admin proxy), is first checked for
+ * a sane shape (see bodyShapeProblems), because the validators themselves would crash on it.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body') {
+      const problems = bodyShapeProblems(value);
+      if (problems.length > 0) throw new ValidationFailed(problems);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -43,6 +58,14 @@ function answerUnparsableRequest(error: Error & { code?: string }, socket: Socke
   socket.end(rawProblemResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400));
 }
 
+// Typed loosely: @nestjs/platform-fastify brings its own copy of fastify's types.
+function answerRouterError(error: Error, request: { url?: string }, reply: { code(status: number): unknown; headers(values: object): unknown; send(body: never): unknown }): void {
+  const problem = toProblem(error, (request.url ?? '/').split('?')[0]);
+  reply.code(problem.body.status);
+  reply.headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE });
+  reply.send(problem.body as never);
+}
+
 /** Fastify-based Nest app with the platform's HTTP conventions. */
 export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeof Object>): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -50,6 +73,8 @@ export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeo
     trustProxy: true,
     return503OnClosing: true,
     clientErrorHandler: answerUnparsableRequest,
+    // The router's own refusals (a broken %-escape, an over-long path parameter) as problems too.
+    frameworkErrors: answerRouterError,
   });
   // Every API here speaks JSON: without Fastify's text/plain parser, a text body gets a
   // clear 415 instead of reaching validation as a string.

@@ -39,6 +39,8 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail: stri
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed-json', detail: 'The JSON body is empty.' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed-json', detail: 'The body is not valid JSON.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad-request', detail: 'Content-Length does not match the body.' },
+  FST_ERR_BAD_URL: { status: 400, code: 'bad-url', detail: 'The URL is not valid (a broken percent-escape?).' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri-too-long', detail: 'A path segment is too long.' },
 };
 
 function build(status: number, code: string, detail: string, instance: string, errors?: FieldError[]): ProblemDetails {

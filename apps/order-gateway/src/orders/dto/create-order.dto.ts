@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SKU_PATTERN } from '@orders/events';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+/** A provider's payment method id: printable ASCII, no spaces or control characters. */
+const PAYMENT_METHOD = /^[\x21-\x7E]{1,255}$/;
 
 export class OrderItemDto {
   @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source })
@@ -26,10 +29,13 @@ export class CreateOrderDto {
   @Type(() => OrderItemDto)
   items!: OrderItemDto[];
 
-  @ApiPropertyOptional({ example: 'pm_card_ok', description: 'Test methods: pm_card_ok, pm_card_declined, pm_card_timeout.' })
+  @ApiPropertyOptional({
+    example: 'pm_card_ok',
+    pattern: PAYMENT_METHOD.source,
+    description: 'A payment method id (1-255 printable ASCII, no spaces). Test methods: pm_card_ok, pm_card_declined, pm_card_timeout.',
+  })
   @IsOptional()
   @IsString()
-  @MinLength(1)
-  @MaxLength(255)
+  @Matches(PAYMENT_METHOD, { message: 'paymentMethod must be 1-255 printable ASCII characters without spaces' })
   paymentMethod?: string;
 }
