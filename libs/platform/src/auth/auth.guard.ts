@@ -21,10 +21,11 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer +([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/i.exec(header) : null;
     if (!match) throw new Unauthenticated();
-    request.user = await this.verifier.verify(match[1]);
+    const user = await this.verifier.verify(match[1]);
+    request.user = user;
 
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? [];
-    if (!roles.every((role) => request.user!.roles.includes(role))) throw new Forbidden();
+    if (!roles.every((role) => user.roles.includes(role))) throw new Forbidden();
     return true;
   }
 }

@@ -15,8 +15,8 @@ export function bodyShapeProblems(body: unknown, maxDepth = MAX_BODY_DEPTH): Fie
   let tooDeep = false;
   let nul = false;
   const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: '', depth: 0 }];
-  while (pending.length > 0 && !(tooDeep && nul)) {
-    const { value, path, depth } = pending.pop()!;
+  for (let next = pending.pop(); next && !(tooDeep && nul); next = pending.pop()) {
+    const { value, path, depth } = next;
     if (typeof value === 'string') {
       if (!nul && value.includes('\u0000')) {
         nul = true;
