@@ -8,12 +8,15 @@
 //   BENCH_QUICK=1     one round instead of three, shorter windows (smoke test, not for figures)
 //   BENCH_BASELINE_REF  a git ref: also run intake max + settle capacity on that build, interleaved
 //                       with this one, for before/after figures measured in the same run
+//   BENCH_BASELINE_DIR  instead of a ref: a checkout with its dist/ built (the "before")
+//   BENCH_EXPERIMENT_DIR  a checkout (built) with an experimental change, compared against BENCH_APP_ROOT
+//   BENCH_APP_ROOT      run the services from another checkout's dist/ (the "after"; default: here)
 const { execFileSync, execSync } = require('node:child_process');
 const { existsSync, mkdirSync, writeFileSync, readFileSync, rmSync, mkdtempSync, symlinkSync } = require('node:fs');
 const { cpus, totalmem, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const net = require('node:net');
-const { BenchStack, ROOT, round, sleep, BROKERS } = require('./lib/stack');
+const { APP_ROOT, BenchStack, ROOT, round, sleep, BROKERS } = require('./lib/stack');
 const { pgVersionAndSettings } = require('./lib/pgbench');
 const { intakeScenario } = require('./scenarios/intake');
 const { settleScenario, costCurveScenario, settleWindow } = require('./scenarios/settle');
@@ -100,8 +103,9 @@ function machine() {
     autocannon: require('autocannon/package.json').version,
     echarts: require('echarts/package.json').version,
     pgbench: sh('pgbench --version'),
-    gitCommit: sh('git rev-parse --short HEAD'),
-    gitDirty: (sh('git status --porcelain -- libs apps') ?? '').length > 0,
+    appRoot: APP_ROOT === ROOT ? '.' : APP_ROOT.replace(ROOT + '/', ''),
+    gitCommit: sh(`git -C ${APP_ROOT} rev-parse --short HEAD`),
+    gitDirty: (sh(`git -C ${APP_ROOT} status --porcelain -- libs apps`) ?? '').length > 0,
   };
 }
 
@@ -218,14 +222,16 @@ async function main() {
     save();
   }
 
-  if (process.env.BENCH_BASELINE_REF) {
-    const ref = process.env.BENCH_BASELINE_REF;
-    const baseline = buildBaseline(ref);
+  if (process.env.BENCH_BASELINE_REF || process.env.BENCH_BASELINE_DIR || process.env.BENCH_EXPERIMENT_DIR) {
+    const ref = process.env.BENCH_BASELINE_REF ?? sh(`git -C ${process.env.BENCH_BASELINE_DIR ?? APP_ROOT} rev-parse --short HEAD`);
+    const baseline = process.env.BENCH_BASELINE_DIR ?? (process.env.BENCH_BASELINE_REF ? buildBaseline(ref) : APP_ROOT);
     step(`before/after: ${ref} vs working tree, interleaved`);
     const rounds = QUICK ? 1 : 3;
     const variants = [
       { label: `before (${ref})`, root: baseline },
-      { label: `after (${results.machine.gitCommit}${results.machine.gitDirty ? '+wip' : ''})`, root: ROOT },
+      process.env.BENCH_EXPERIMENT_DIR
+        ? { label: `experiment (${process.env.BENCH_EXPERIMENT_DIR.replace(ROOT + '/', '')})`, root: process.env.BENCH_EXPERIMENT_DIR }
+        : { label: `after (${results.machine.gitCommit}${results.machine.gitDirty ? ' + working-tree changes' : ''})`, root: APP_ROOT },
     ];
     const raw = Object.fromEntries(variants.map((v) => [v.label, []]));
     for (let r = 1; r <= rounds; r++) {

@@ -8,7 +8,7 @@
 // Usage: node bench/lib/ladder-app.js <mode> <port>
 require('reflect-metadata');
 const { join } = require('node:path');
-const ROOT = join(__dirname, '../..');
+const ROOT = process.env.BENCH_APP_ROOT ?? join(__dirname, '../..');
 const [mode, portArg] = process.argv.slice(2);
 const port = Number(portArg);
 const answer = JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', status: 'CREATED' });

@@ -5,7 +5,7 @@ const { execFile, execFileSync } = require('node:child_process');
 const { writeFileSync, mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { adminQuery, PG, ROOT, round } = require('./stack');
+const { adminQuery, PG, APP_ROOT: ROOT, round } = require('./stack');
 
 const ORDER_ID = `(lpad(to_hex(:h1::bigint), 16, '0') || lpad(to_hex(:h2::bigint), 16, '0'))::uuid`;
 const BODY = JSON.stringify({ id: '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a10', userId: 'u1', status: 'CREATED', items: [{ sku: 'bench-sku', quantity: 1, unitPriceCents: 1000 }], totalCents: 1000, currency: 'USD', cancelReason: null, history: [{ status: 'CREATED', at: '2026-01-01T00:00:00.000Z' }], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });

@@ -10,6 +10,9 @@ const { sign } = require('jsonwebtoken');
 
 const ROOT = join(__dirname, '../..');
 const LOG_DIR = join(ROOT, '.local/bench-logs');
+// The checkout whose dist/ the services run from (default: this one). Lets a run measure a
+// clean build while the shared working tree holds other people's unfinished edits.
+const APP_ROOT = process.env.BENCH_APP_ROOT ?? ROOT;
 const SECRET = 'dev-only-secret-change-me';
 const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const BROKERS = process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -166,7 +169,7 @@ function postgresCpuSeconds() {
 
 class BenchStack {
   /** `root`: the checkout whose dist/ runs (another build of the code, for before/after runs). */
-  constructor({ name, env = {}, gateway = {}, inventory = {}, payment = {}, execArgv = {}, root = ROOT }) {
+  constructor({ name, env = {}, gateway = {}, inventory = {}, payment = {}, execArgv = {}, root = APP_ROOT }) {
     const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     this.name = name;
     this.prefix = `bench${suffix}.`;
@@ -312,4 +315,4 @@ class BenchStack {
   }
 }
 
-module.exports = { BenchStack, ServiceProcess, freePort, token, adminQuery, processStats, sampleProcesses, infraPids, postgresCpuSeconds, sleep, round, ROOT, PG, BROKERS, REDIS_URL, SECRET };
+module.exports = { APP_ROOT, BenchStack, ServiceProcess, freePort, token, adminQuery, processStats, sampleProcesses, infraPids, postgresCpuSeconds, sleep, round, ROOT, PG, BROKERS, REDIS_URL, SECRET };
