@@ -30,7 +30,7 @@ export async function runService<C extends ServiceConfig>(service: string, confi
   const app = await create(config);
   app.get(TracingShutdown).forService(service);
   // A deep accept backlog: a flash sale opens thousands of connections at once.
-  await app.listen(config.PORT, '0.0.0.0', LISTEN_BACKLOG);
+  await app.listen({ port: config.PORT, host: '0.0.0.0', backlog: LISTEN_BACKLOG });
 }
 
 export function exitOnStartupFailure(error: unknown): never {

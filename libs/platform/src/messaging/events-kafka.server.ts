@@ -10,7 +10,7 @@ import {
   topicName,
   topicsConsumedBy,
 } from '@orders/events';
-import { Consumer, EachMessagePayload, IHeaders } from 'kafkajs';
+import { Consumer, EachMessagePayload, IHeaders, Partitioners } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isTransientError } from '../database/transient-errors';
 import { counter, histogram, LATENCY_BUCKETS } from '../observability/metrics';
@@ -56,7 +56,7 @@ export class EventsKafkaServer extends ServerKafka {
         maxWaitTimeInMs: 500,
         retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
       },
-      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
       subscribe: { fromBeginning: true },
       run: { partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently },
     });

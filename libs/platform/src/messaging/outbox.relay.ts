@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { CompressionTypes, Message, Producer } from 'kafkajs';
+import { CompressionTypes, Message, Partitioners, Producer } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { counter, gauge } from '../observability/metrics';
@@ -55,6 +55,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Murmur2 like the Java client: an order's events land on the same partition whoever produces them.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Few retries here: the batch holds a transaction open; the relay loop retries with backoff.
       // (kafkajs warns that limited retries weaken its exactly-once; consumers dedupe by event id.)
       retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
