@@ -52,6 +52,8 @@ export class TestSystem {
 
   private constructor(private readonly options: SystemOptions) {
     this.db = new Pool({ connectionString: databaseUrl(this.database), max: 4 });
+    // An idle client cut by DROP DATABASE … WITH (FORCE) at teardown is not a test failure.
+    this.db.on('error', () => undefined);
     this.recorder = new EventRecorder(this.brokers, this.prefix);
   }
 
@@ -61,7 +63,13 @@ export class TestSystem {
 
   static async start(options: SystemOptions = {}): Promise<TestSystem> {
     const system = new TestSystem(options);
-    await system.boot();
+    try {
+      await system.boot();
+    } catch (error) {
+      // Leave nothing running behind a failed start (consumers would outlive the test file).
+      await system.stop().catch(() => undefined);
+      throw error;
+    }
     return system;
   }
 
@@ -128,7 +136,9 @@ export class TestSystem {
 
   async stop(): Promise<void> {
     for (const child of this.processes.values()) await child.kill('SIGTERM').catch(() => undefined);
-    for (const app of [this.gateway, this.payment, this.inventory]) await app?.close().catch(() => undefined);
+    for (const app of [this.gateway, this.payment, this.inventory]) {
+      await app?.close().catch((error) => console.warn(`closing an app failed: ${(error as Error).message}`));
+    }
     await this.recorder.stop().catch(() => undefined);
     await this.db.end();
     await releaseTestResources(this.database, this.prefix, this.brokers, this.options.env?.REDIS_URL);
