@@ -12,8 +12,9 @@ bash scripts/infra.sh up
 step "build and type check (process-level tests run the built services)"
 npm run --silent build
 npx tsc -p tsconfig.spec.json --noEmit
-step "lint (typescript-eslint, Nx module boundaries)"
+step "lint and format (typescript-eslint, Nx module boundaries, Prettier)"
 npx eslint --max-warnings=50 apps libs tools migrations deploy
+npm run --silent format:check
 step "tests (unit + end-to-end)"
 npx jest --ci --maxWorkers=2 "$@"
 echo "tests: done in $(( $(date +%s) - started )) s"

@@ -47,7 +47,18 @@ describe('docker/docker-compose.yml', () => {
 
   it('runs Kafka (KRaft), Postgres, Redis, the three apps, Jaeger, Prometheus and Grafana', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['kafka', 'postgres', 'redis', 'order-gateway', 'inventory-service', 'payment-service', 'jaeger', 'prometheus', 'grafana', 'init']),
+      expect.arrayContaining([
+        'kafka',
+        'postgres',
+        'redis',
+        'order-gateway',
+        'inventory-service',
+        'payment-service',
+        'jaeger',
+        'prometheus',
+        'grafana',
+        'init',
+      ]),
     );
     expect(compose.services.kafka.image).toBe('apache/kafka:3.9.1');
     for (const app of ['order-gateway', 'inventory-service', 'payment-service']) {

@@ -121,9 +121,17 @@ describe.each(CHARTS)('helm chart %s', (chart) => {
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('is required when secrets.existingSecret is empty');
 
-    const sets = ['secrets.existingSecret=', 'secrets.values.DATABASE_URL=postgres://u:p@db:5432/orders', 'secrets.values.AUTH_JWT_SECRET=0123456789abcdef0123'];
+    const sets = [
+      'secrets.existingSecret=',
+      'secrets.values.DATABASE_URL=postgres://u:p@db:5432/orders',
+      'secrets.values.AUTH_JWT_SECRET=0123456789abcdef0123',
+    ];
     if (chart !== 'payment-service') sets.push('secrets.values.REDIS_URL=redis://redis:6379');
-    const objects = render(chart, [], sets.flatMap((s) => ['--set', s]));
+    const objects = render(
+      chart,
+      [],
+      sets.flatMap((s) => ['--set', s]),
+    );
     const secret = one(objects, 'Secret');
     expect(secret.metadata.annotations?.['helm.sh/hook']).toContain('pre-install'); // exists before the migration Job
     expect(schemaProblems(secret)).toEqual([]);

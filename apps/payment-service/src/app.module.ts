@@ -10,7 +10,10 @@ export class AppModule {
   static forRoot(config: PaymentConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: Services.PaymentService, schema: 'payment', config, migrations: paymentMigrations, redis: false }), PaymentsModule],
+      imports: [
+        PlatformModule.forRoot({ service: Services.PaymentService, schema: 'payment', config, migrations: paymentMigrations, redis: false }),
+        PaymentsModule,
+      ],
     };
   }
 }

@@ -18,7 +18,10 @@ describe('event envelope', () => {
 
   it('keys saga events by order id and catalog events by sku', () => {
     expect(messageKeyOf(created())).toBe(orderId);
-    const product = createEvent('ProductChanged', { orderId: null, payload: { sku: 'A-1', name: 'A', priceCents: 1, currency: 'USD', available: 3, revision: 2 } });
+    const product = createEvent('ProductChanged', {
+      orderId: null,
+      payload: { sku: 'A-1', name: 'A', priceCents: 1, currency: 'USD', available: 3, revision: 2 },
+    });
     expect(messageKeyOf(product)).toBe('A-1');
   });
 

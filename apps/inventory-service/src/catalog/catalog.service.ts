@@ -38,7 +38,8 @@ export class CatalogService {
 
   async updateProduct(sku: string, input: UpdateProductDto): Promise<ProductView> {
     return this.events.run(async (manager) => {
-      const updated = await queryRows(manager,
+      const updated = await queryRows(
+        manager,
         `UPDATE products SET name = COALESCE($2, name), price_cents = COALESCE($3, price_cents), updated_at = now() WHERE sku = $1 RETURNING sku`,
         [sku, input.name ?? null, input.priceCents ?? null],
       );
@@ -55,10 +56,10 @@ export class CatalogService {
       const [current]: Array<{ available: number }> = await manager.query('SELECT available FROM stock WHERE sku = $1 FOR UPDATE', [sku]);
       if (!current) throw new UnknownProduct(sku);
       if (current.available + delta < 0) throw new StockWouldGoNegative(sku, current.available, delta);
-      await manager.query(
-        'UPDATE stock SET available = available + $2, adjusted = adjusted + $2, revision = revision + 1, updated_at = now() WHERE sku = $1',
-        [sku, delta],
-      );
+      await manager.query('UPDATE stock SET available = available + $2, adjusted = adjusted + $2, revision = revision + 1, updated_at = now() WHERE sku = $1', [
+        sku,
+        delta,
+      ]);
       await manager.query('INSERT INTO stock_adjustments (sku, delta, actor) VALUES ($1, $2, $3)', [sku, delta, actor]);
       const row = await this.readProduct(manager, sku);
       return { result: toStockView(row), events: [productChanged(row)] };

@@ -26,27 +26,32 @@ export class ReservationsService {
   async reserveForOrder(event: EnvelopeOf<'OrderCreated'>): Promise<void> {
     const orderId = event.orderId!;
     await this.events.handleOnce('reserve-stock', event, (manager) =>
-      inSpan(SERVICE, 'ReserveStock', async (span) => {
-        const items = normalise(event.payload.items);
-        const decision = await this.engine.reserve(manager, orderId, items);
-        span.setAttribute('inventory.path', decision.path);
-        if (!decision.ok) {
-          reservationOutcomes.inc({ outcome: 'out_of_stock', path: decision.path });
+      inSpan(
+        SERVICE,
+        'ReserveStock',
+        async (span) => {
+          const items = normalise(event.payload.items);
+          const decision = await this.engine.reserve(manager, orderId, items);
+          span.setAttribute('inventory.path', decision.path);
+          if (!decision.ok) {
+            reservationOutcomes.inc({ outcome: 'out_of_stock', path: decision.path });
+            return [
+              createEvent('InventoryReservationFailed', {
+                orderId,
+                payload: { reason: decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK', shortages: decision.shortages },
+              }),
+            ];
+          }
+          await this.recordReservations(manager, orderId, items, decision.path);
+          reservationOutcomes.inc({ outcome: 'reserved', path: decision.path });
+          const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
           return [
-            createEvent('InventoryReservationFailed', {
-              orderId,
-              payload: { reason: decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK', shortages: decision.shortages },
-            }),
+            createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }),
+            ...decision.rows.map(productChanged),
           ];
-        }
-        await this.recordReservations(manager, orderId, items, decision.path);
-        reservationOutcomes.inc({ outcome: 'reserved', path: decision.path });
-        const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
-        return [
-          createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }),
-          ...decision.rows.map(productChanged),
-        ];
-      }, { 'order.id': orderId }),
+        },
+        { 'order.id': orderId },
+      ),
     );
   }
 
@@ -63,7 +68,8 @@ export class ReservationsService {
   private async settle(event: EventEnvelope, move: 'commit' | 'release'): Promise<void> {
     const orderId = event.orderId!;
     await this.events.handleOnce(`${move}-stock`, event, async (manager) => {
-      const items = await queryRows<ItemQuantity>(manager,
+      const items = await queryRows<ItemQuantity>(
+        manager,
         `UPDATE reservations SET state = $2, updated_at = now()
           WHERE order_id = $1 AND state = 'RESERVED'
           RETURNING sku, quantity`,
@@ -74,7 +80,10 @@ export class ReservationsService {
         return [];
       }
       const sorted = normalise(items);
-      await lockStock(manager, sorted.map((item) => item.sku));
+      await lockStock(
+        manager,
+        sorted.map((item) => item.sku),
+      );
       const rows = await moveStock(manager, move, sorted);
       // Still inside the transaction: if it does not commit, the redelivered event repeats
       // this, and the Redis settle is a no-op the second time (keyed by the order's hold).

@@ -21,7 +21,10 @@ export class CircuitBreaker {
   private openedAt: number;
   private readonly now: () => number;
 
-  constructor(private readonly options: BreakerOptions, initial: BreakerState = 'closed') {
+  constructor(
+    private readonly options: BreakerOptions,
+    initial: BreakerState = 'closed',
+  ) {
     this.now = options.now ?? Date.now;
     this.current = initial;
     // Starting open means "probe at once" (e.g. Redis must be warmed before it serves).

@@ -15,7 +15,8 @@ export type PostgresReserveResult = { ok: true; rows: ProductRow[] } | { ok: fal
 export async function reserveInPostgres(manager: EntityManager, items: ItemQuantity[]): Promise<PostgresReserveResult> {
   if (items.length === 1) {
     const [{ sku, quantity }] = items;
-    const moved = await queryRows(manager,
+    const moved = await queryRows(
+      manager,
       `UPDATE stock SET available = available - $2, reserved = reserved + $2, revision = revision + 1, updated_at = now()
         WHERE sku = $1 AND available >= $2 RETURNING sku`,
       [sku, quantity],
@@ -24,7 +25,10 @@ export async function reserveInPostgres(manager: EntityManager, items: ItemQuant
     const available = await readAvailable(manager, [sku]);
     return { ok: false, shortages: shortagesOf(items, available), unknown: !available.has(sku) };
   }
-  const available = await lockStock(manager, items.map((item) => item.sku));
+  const available = await lockStock(
+    manager,
+    items.map((item) => item.sku),
+  );
   const shortages = shortagesOf(items, available);
   if (shortages.length > 0) return { ok: false, shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
   return { ok: true, rows: await moveStock(manager, 'reserve', items) };
@@ -60,13 +64,14 @@ export interface PostgresReconcileView {
 
 /** Stock and the ledger state of `orderIds`, in one statement so both come from one snapshot. */
 export async function readReconcileView(manager: EntityManager, orderIds: string[]): Promise<PostgresReconcileView> {
-  const [row]: Array<{ stock: Array<{ sku: string; available: number }> | null; ledger: Array<{ order_id: string; state: string }> | null }> = await manager.query(
-    `SELECT
+  const [row]: Array<{ stock: Array<{ sku: string; available: number }> | null; ledger: Array<{ order_id: string; state: string }> | null }> =
+    await manager.query(
+      `SELECT
        (SELECT json_agg(json_build_object('sku', sku, 'available', available)) FROM stock) AS stock,
        (SELECT json_agg(json_build_object('order_id', order_id, 'state', state))
           FROM (SELECT DISTINCT order_id, state FROM reservations WHERE order_id = ANY($1::uuid[])) held) AS ledger`,
-    [orderIds],
-  );
+      [orderIds],
+    );
   return {
     available: new Map((row.stock ?? []).map((item) => [item.sku, item.available])),
     reservationState: new Map((row.ledger ?? []).map((item) => [item.order_id, item.state])),

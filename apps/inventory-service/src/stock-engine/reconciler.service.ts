@@ -43,7 +43,10 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.reconcile().catch((error: Error) => this.logger.warn(`reconciliation failed: ${error.message}`)).finally(() => (this.running = null));
+      if (!this.running)
+        this.running = this.reconcile()
+          .catch((error: Error) => this.logger.warn(`reconciliation failed: ${error.message}`))
+          .finally(() => (this.running = null));
     }, this.config.RECONCILE_INTERVAL_MS);
     this.timer.unref();
   }
@@ -79,7 +82,8 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   /** Reservations open far longer than any payment may take: released, with their events. */
   private async releaseExpired(): Promise<number> {
     const expired = await this.events.run(async (manager) => {
-      const rows = await queryRows<{ order_id: string; sku: string; quantity: number }>(manager,
+      const rows = await queryRows<{ order_id: string; sku: string; quantity: number }>(
+        manager,
         `UPDATE reservations SET state = 'RELEASED', updated_at = now()
           WHERE state = 'RESERVED' AND created_at < now() - make_interval(secs => $1::double precision / 1000)
           RETURNING order_id, sku, quantity`,
@@ -87,11 +91,16 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       );
       if (rows.length === 0) return { result: [] as string[], events: [] };
       const items = normalise(rows);
-      await lockStock(manager, items.map((item) => item.sku));
+      await lockStock(
+        manager,
+        items.map((item) => item.sku),
+      );
       const products = await moveStock(manager, 'release', items);
       const byOrder = new Map<string, Array<{ sku: string; quantity: number }>>();
       for (const row of rows) byOrder.set(row.order_id, [...(byOrder.get(row.order_id) ?? []), { sku: row.sku, quantity: row.quantity }]);
-      const events: EventEnvelope[] = [...byOrder].map(([orderId, orderItems]) => createEvent('StockReleased', { orderId, payload: { items: normalise(orderItems) } }));
+      const events: EventEnvelope[] = [...byOrder].map(([orderId, orderItems]) =>
+        createEvent('StockReleased', { orderId, payload: { items: normalise(orderItems) } }),
+      );
       for (const [orderId, orderItems] of byOrder) {
         this.logger.warn({ order_id: orderId, items: orderItems, correction: 'expired-reservation' }, 'reconciliation released an expired reservation');
       }
@@ -109,7 +118,10 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       this.engine.breaker.open();
       return;
     }
-    const postgresView = await readReconcileView(this.dataSource.manager, redisView.holds.map((hold) => hold.orderId));
+    const postgresView = await readReconcileView(
+      this.dataSource.manager,
+      redisView.holds.map((hold) => hold.orderId),
+    );
     const plan = planReconciliation(redisView, postgresView, Date.now(), this.config.ORPHAN_HOLD_GRACE_MS, this.previous);
     this.previous = plan.observed;
 

@@ -38,7 +38,13 @@ export interface ReconciliationPlan {
  * - Drift is healed only when it is confirmed (same version, same drift as last run) and no
  *   hold correction touched the sku in this run: a transient between the two reads never heals.
  */
-export function planReconciliation(redis: RedisStockView, postgres: PostgresReconcileView, now: number, graceMs: number, previous: Map<string, string>): ReconciliationPlan {
+export function planReconciliation(
+  redis: RedisStockView,
+  postgres: PostgresReconcileView,
+  now: number,
+  graceMs: number,
+  previous: Map<string, string>,
+): ReconciliationPlan {
   const holds: HoldCorrection[] = [];
   const inFlight = new Map<string, number>();
   const touched = new Set<string>();

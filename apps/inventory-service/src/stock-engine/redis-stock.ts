@@ -113,7 +113,7 @@ export class RedisStock {
       if (stockReply[i + 1] !== '') stock.set(stockReply[i], { available: Number(stockReply[i + 1]), version: stockReply[i + 2] });
     }
     const holds: RedisStockView['holds'] = [];
-    for (let i = 0; i < holdReply.length; ) {
+    for (let i = 0; i < holdReply.length;) {
       const orderId = String(holdReply[i]);
       const at = Number(holdReply[i + 1]);
       const n = Number(holdReply[i + 2]);

@@ -15,8 +15,7 @@ import { RedisReserveResult, RedisStock, SettleTarget } from './redis-stock';
 const SERVICE = Services.InventoryService;
 
 export type ReserveDecision =
-  | { ok: true; path: ReservationPath; rows: ProductRow[] }
-  | { ok: false; path: ReservationPath; shortages: Shortage[]; unknown: boolean };
+  { ok: true; path: ReservationPath; rows: ProductRow[] } | { ok: false; path: ReservationPath; shortages: Shortage[]; unknown: boolean };
 
 /**
  * The inventory engine: Redis Lua scripts decide reservations fast, Postgres holds the
@@ -101,7 +100,12 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
         return { ...result, path: 'redis' };
       }
       case 'short': {
-        const available = await inSpan(SERVICE, 'Store.ReserveStockTx', () => readAvailable(manager, items.map((item) => item.sku)));
+        const available = await inSpan(SERVICE, 'Store.ReserveStockTx', () =>
+          readAvailable(
+            manager,
+            items.map((item) => item.sku),
+          ),
+        );
         const shortages = shortagesOf(items, available);
         if (shortages.length > 0) return { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
         // Redis under-counts (drift): Postgres has the stock, so Postgres reserves it.

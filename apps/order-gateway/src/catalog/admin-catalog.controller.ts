@@ -61,7 +61,10 @@ export class AdminCatalogController {
   }
 
   @Get('inventory/:sku')
-  @ApiOperation({ summary: 'Read the durable stock of a sku', description: 'available + reserved + sold == initialStock + the sum of adjustments, at every quiet moment.' })
+  @ApiOperation({
+    summary: 'Read the durable stock of a sku',
+    description: 'available + reserved + sold == initialStock + the sum of adjustments, at every quiet moment.',
+  })
   @SKU
   @ApiOkResponse({ type: StockView })
   @ApiProblem(404, { description: 'Unknown sku.' })

@@ -75,7 +75,13 @@ export class UpdateProductBody {
   @ApiPropertyOptional({ example: 'T-shirt, size M (organic)', minLength: 1, maxLength: 200 })
   name?: string;
 
-  @ApiPropertyOptional({ example: 1499, type: 'integer', minimum: 0, maximum: 100_000_000, description: 'Applies to orders placed from now on; existing orders keep their price.' })
+  @ApiPropertyOptional({
+    example: 1499,
+    type: 'integer',
+    minimum: 0,
+    maximum: 100_000_000,
+    description: 'Applies to orders placed from now on; existing orders keep their price.',
+  })
   priceCents?: number;
 }
 

@@ -11,7 +11,10 @@ export class ProductsController {
   constructor(private readonly catalog: CatalogCache) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the catalog', description: 'No token needed. Served from the gateway’s copy of the catalog, which follows inventory’s events.' })
+  @ApiOperation({
+    summary: 'List the catalog',
+    description: 'No token needed. Served from the gateway’s copy of the catalog, which follows inventory’s events.',
+  })
   @ApiOkResponse({ type: [ProductView] })
   list() {
     return this.catalog.list();

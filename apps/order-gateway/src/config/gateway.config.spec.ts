@@ -15,7 +15,8 @@ describe('gateway config', () => {
   it('reads the order rate limit (default 60 per minute) and refuses nonsense', () => {
     expect(loadConfig(GatewayConfig, {}).RATE_LIMIT_ORDERS_PER_MINUTE).toBe(60);
     expect(loadConfig(GatewayConfig, { RATE_LIMIT_ORDERS_PER_MINUTE: '5' }).RATE_LIMIT_ORDERS_PER_MINUTE).toBe(5);
-    for (const value of ['0', '-1', 'many', '1.5']) expect(() => loadConfig(GatewayConfig, { RATE_LIMIT_ORDERS_PER_MINUTE: value })).toThrow(/RATE_LIMIT_ORDERS_PER_MINUTE/);
+    for (const value of ['0', '-1', 'many', '1.5'])
+      expect(() => loadConfig(GatewayConfig, { RATE_LIMIT_ORDERS_PER_MINUTE: value })).toThrow(/RATE_LIMIT_ORDERS_PER_MINUTE/);
   });
 
   it('keeps idempotency keys at least 24 hours', () => {

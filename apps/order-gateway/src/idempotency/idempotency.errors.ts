@@ -8,6 +8,8 @@ export class IdempotencyKeyReused extends DomainError {
 
 export class IdempotentRequestInFlight extends DomainError {
   constructor() {
-    super('conflict', 'idempotency-request-in-flight', 'A request with this Idempotency-Key is still being processed; retry shortly.', undefined, { 'Retry-After': '1' });
+    super('conflict', 'idempotency-request-in-flight', 'A request with this Idempotency-Key is still being processed; retry shortly.', undefined, {
+      'Retry-After': '1',
+    });
   }
 }

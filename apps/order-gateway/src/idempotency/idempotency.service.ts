@@ -56,7 +56,8 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     if (existing.state === 'COMPLETED') return { kind: 'replay', status: existing.response_status!, body: existing.response_body };
     if (!existing.expired) throw new IdempotentRequestInFlight();
 
-    const takenOver = await queryRows(this.dataSource,
+    const takenOver = await queryRows(
+      this.dataSource,
       `UPDATE idempotency_keys SET locked_until = now() + $3 * interval '1 second'
         WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT' AND locked_until < now() RETURNING key`,
       [userId, key, CLAIM_LEASE_SECONDS],
@@ -72,7 +73,8 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
    * nothing and the late transaction rolls back, so one key never yields two orders.
    */
   async complete(manager: EntityManager, userId: string, key: string, status: number, body: unknown, orderId: string): Promise<void> {
-    const completed = await queryRows(manager,
+    const completed = await queryRows(
+      manager,
       `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $3, response_body = $4::jsonb, order_id = $5
         WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT' RETURNING key`,
       [userId, key, status, JSON.stringify(body), orderId],
@@ -89,7 +91,8 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
 
   async deleteExpired(): Promise<number> {
     try {
-      const deleted = await queryRows(this.dataSource,
+      const deleted = await queryRows(
+        this.dataSource,
         `DELETE FROM idempotency_keys WHERE ctid IN (
            SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 hour' LIMIT 10000)
          RETURNING key`,

@@ -29,7 +29,11 @@ export class OrderView {
   @ApiProperty({ example: 'user-42', description: 'The `sub` of the token that created the order.' })
   userId!: string;
 
-  @ApiProperty({ enum: ORDER_STATUSES, example: 'CREATED', description: 'CREATED → RESERVED → PAID → CONFIRMED, or CANCELLED. CONFIRMED and CANCELLED are terminal.' })
+  @ApiProperty({
+    enum: ORDER_STATUSES,
+    example: 'CREATED',
+    description: 'CREATED → RESERVED → PAID → CONFIRMED, or CANCELLED. CONFIRMED and CANCELLED are terminal.',
+  })
   status!: OrderStatus;
 
   @ApiProperty({ type: [OrderItemView] })
@@ -59,7 +63,12 @@ export class OrderPageView {
   @ApiProperty({ type: [OrderView], description: "The caller's orders, newest first." })
   items!: OrderView[];
 
-  @ApiProperty({ type: String, nullable: true, example: 'WyIyMDI2LTAxLTAyVDAzOjA0OjA1LjY3OFoiLCIwYjlkNGM0ZS03YzFhLTRmNDMtOWE1NS0yZjdjOGQxZTZhMTAiXQ', description: 'Pass as `cursor` for the next page; null on the last page.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'WyIyMDI2LTAxLTAyVDAzOjA0OjA1LjY3OFoiLCIwYjlkNGM0ZS03YzFhLTRmNDMtOWE1NS0yZjdjOGQxZTZhMTAiXQ',
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
   nextCursor!: string | null;
 }
 

@@ -15,11 +15,16 @@ const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
 const PREFER_WAIT = ApiHeader({
   name: 'Prefer',
   required: false,
-  description: 'RFC 7240 `wait=N` (N ≤ 30): hold the answer until the order is CONFIRMED or CANCELLED or N seconds pass; answered with `Preference-Applied: wait=N`.',
+  description:
+    'RFC 7240 `wait=N` (N ≤ 30): hold the answer until the order is CONFIRMED or CANCELLED or N seconds pass; answered with `Preference-Applied: wait=N`.',
   example: 'wait=10',
 });
 const PREFERENCE_APPLIED = { 'Preference-Applied': { description: 'Echoes `wait=N` when Prefer: wait was honoured.', schema: { type: 'string' } } };
-const ORDER_ID = ApiParam({ name: 'id', description: 'Order id (uuid). Any other value, or someone else’s order, is a 404.', example: '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a10' });
+const ORDER_ID = ApiParam({
+  name: 'id',
+  description: 'Order id (uuid). Any other value, or someone else’s order, is a 404.',
+  example: '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a10',
+});
 
 @ApiTags('orders')
 @ApiBearerAuth()
@@ -40,7 +45,12 @@ export class OrdersController {
       '(`Idempotent-Replayed: true`), a different body is a 422, a repeat while the first is in flight is a 409. Keys are kept at least 24 h. ' +
       'Rate-limited per user (RATE_LIMIT_ORDERS_PER_MINUTE, default 60 per sliding minute, shared by all replicas).',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: '1-255 printable ASCII characters (0x20-0x7E), chosen by the client, unique per intended order.', example: 'order-2026-01-02-0001' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: '1-255 printable ASCII characters (0x20-0x7E), chosen by the client, unique per intended order.',
+    example: 'order-2026-01-02-0001',
+  })
   @PREFER_WAIT
   @ApiAcceptedResponse({
     type: OrderView,
@@ -51,7 +61,9 @@ export class OrdersController {
       ...PREFERENCE_APPLIED,
     },
   })
-  @ApiProblem(400, { description: 'Validation failed (per-field `errors`), malformed JSON, or the Idempotency-Key header is missing or not 1-255 printable ASCII.' })
+  @ApiProblem(400, {
+    description: 'Validation failed (per-field `errors`), malformed JSON, or the Idempotency-Key header is missing or not 1-255 printable ASCII.',
+  })
   @ApiProblem(401)
   @ApiProblem(409, {
     description: 'A request with this Idempotency-Key is still in flight; retry after Retry-After.',
@@ -101,21 +113,34 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderView, headers: PREFERENCE_APPLIED })
   @ApiProblem(401)
   @ApiProblem(404, { description: 'Unknown order, or someone else’s (never revealed as existing).' })
-  async get(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const order = await this.orders.getOrder(user, id);
     return this.waitIfPreferred(prefer, reply, order, () => this.orders.getOrder(user, id));
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel an order', description: 'Accepted while the order is CREATED or RESERVED; its stock is released (USER_CANCELLED). Owner only.' })
+  @ApiOperation({
+    summary: 'Cancel an order',
+    description: 'Accepted while the order is CREATED or RESERVED; its stock is released (USER_CANCELLED). Owner only.',
+  })
   @ORDER_ID
   @PREFER_WAIT
   @ApiOkResponse({ type: OrderView, description: 'Cancellation accepted; the order as it now stands.', headers: PREFERENCE_APPLIED })
   @ApiProblem(401)
   @ApiProblem(404, { description: 'Unknown order, or someone else’s (never revealed as existing).' })
   @ApiProblem(409, { description: 'The order is already PAID, CONFIRMED or CANCELLED.' })
-  async cancel(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async cancel(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const order = await this.orders.cancelOrder(user, id);
     return this.waitIfPreferred(prefer, reply, order, () => this.orders.getOrder(user, id));
   }

@@ -118,7 +118,12 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     let result: ChargeResult;
     try {
       result = await withTimeout(
-        this.provider.charge({ paymentId, amountCents: Number(payment.amount_cents), currency: payment.currency, paymentMethod: payment.payment_method ?? undefined }),
+        this.provider.charge({
+          paymentId,
+          amountCents: Number(payment.amount_cents),
+          currency: payment.currency,
+          paymentMethod: payment.payment_method ?? undefined,
+        }),
         this.config.PAYMENT_PROVIDER_TIMEOUT_MS,
         'payment provider',
       );
@@ -143,8 +148,16 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
       if (payment.status === 'PENDING') {
         recordSettlement(result.approved);
         if (result.approved) {
-          await manager.query(`UPDATE payments SET status = 'SUCCEEDED', provider_tx_id = $2, updated_at = now() WHERE id = $1`, [paymentId, result.providerTxId]);
-          events.push(createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }));
+          await manager.query(`UPDATE payments SET status = 'SUCCEEDED', provider_tx_id = $2, updated_at = now() WHERE id = $1`, [
+            paymentId,
+            result.providerTxId,
+          ]);
+          events.push(
+            createEvent('PaymentSuccess', {
+              orderId: payment.order_id,
+              payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId },
+            }),
+          );
         } else {
           await manager.query(`UPDATE payments SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1`, [paymentId, result.reason]);
           events.push(createEvent('PaymentFailed', { orderId: payment.order_id, payload: { paymentId, amountCents, reason: result.reason } }));
@@ -152,7 +165,9 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
       } else if (payment.status === 'CANCELLED' && result.approved) {
         // The order was cancelled while the provider was charging: the money goes back.
         await manager.query(`UPDATE payments SET provider_tx_id = $2 WHERE id = $1`, [paymentId, result.providerTxId]);
-        events.push(createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }));
+        events.push(
+          createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
+        );
         events.push(await this.refund(manager, { ...payment, provider_tx_id: result.providerTxId }));
       }
       return { result: undefined, events };
@@ -172,7 +187,8 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   private async recoverExpiredLeases(): Promise<void> {
     if (this.stopping) return;
     try {
-      const rows = await queryRows<{ id: string }>(this.dataSource,
+      const rows = await queryRows<{ id: string }>(
+        this.dataSource,
         `UPDATE payments SET lease_until = now() + $1 * interval '1 millisecond', attempts = attempts + 1
           WHERE id IN (SELECT id FROM payments WHERE status = 'PENDING' AND lease_until < now()
                         ORDER BY lease_until LIMIT 100 FOR UPDATE SKIP LOCKED)

@@ -1,6 +1,7 @@
 import { MockPaymentProvider } from './payment-provider';
 
-const charge = (provider: MockPaymentProvider, paymentMethod?: string) => provider.charge({ paymentId: 'p1', amountCents: 100, currency: 'USD', paymentMethod });
+const charge = (provider: MockPaymentProvider, paymentMethod?: string) =>
+  provider.charge({ paymentId: 'p1', amountCents: 100, currency: 'USD', paymentMethod });
 
 describe('mock payment provider', () => {
   it('always approves pm_card_ok and always declines pm_card_declined, whatever the rate', async () => {
@@ -19,7 +20,10 @@ describe('mock payment provider', () => {
 
   it('never answers pm_card_timeout', async () => {
     const provider = new MockPaymentProvider({ successRate: 1, delayMinMs: 0, delayMaxMs: 0 });
-    const outcome = await Promise.race([charge(provider, 'pm_card_timeout').then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('silent'), 50))]);
+    const outcome = await Promise.race([
+      charge(provider, 'pm_card_timeout').then(() => 'answered'),
+      new Promise((resolve) => setTimeout(() => resolve('silent'), 50)),
+    ]);
     expect(outcome).toBe('silent');
   });
 });

@@ -67,12 +67,21 @@ describe('gateway authentication and isolation', () => {
     });
 
     it('accepts the scheme name in any case (RFC 6750)', async () => {
-      const response = await system.http().get('/orders').set('authorization', `bearer ${system.token('alice')}`);
+      const response = await system
+        .http()
+        .get('/orders')
+        .set('authorization', `bearer ${system.token('alice')}`);
       expect(response.status).toBe(200);
     });
 
     it('checks the token before the role: an expired admin token is a 401, not a 403', async () => {
-      expectProblem(await system.http().get('/admin/inventory/AUTH-1').set('authorization', `Bearer ${system.token('root', ['admin'], -60)}`), 401);
+      expectProblem(
+        await system
+          .http()
+          .get('/admin/inventory/AUTH-1')
+          .set('authorization', `Bearer ${system.token('root', ['admin'], -60)}`),
+        401,
+      );
     });
 
     it('creates nothing for a rejected request', async () => {
@@ -93,7 +102,10 @@ describe('gateway authentication and isolation', () => {
     });
 
     it('lets an admin through', async () => {
-      const response = await system.http().get('/admin/inventory/AUTH-1').set('authorization', bearer('root', ['admin']));
+      const response = await system
+        .http()
+        .get('/admin/inventory/AUTH-1')
+        .set('authorization', bearer('root', ['admin']));
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ sku: 'AUTH-1', available: expect.any(Number), reserved: expect.any(Number), sold: expect.any(Number) });
     });
@@ -149,27 +161,51 @@ describe('gateway authentication and isolation', () => {
     });
 
     it('lets an admin read any order, but only the owner cancel it', async () => {
-      const read = await system.http().get(`/orders/${aliceOrder.id}`).set('authorization', bearer('root', ['admin']));
+      const read = await system
+        .http()
+        .get(`/orders/${aliceOrder.id}`)
+        .set('authorization', bearer('root', ['admin']));
       expect(read.status).toBe(200);
-      expectProblem(await system.http().post(`/orders/${aliceOrder.id}/cancel`).set('authorization', bearer('root', ['admin'])), 404);
+      expectProblem(
+        await system
+          .http()
+          .post(`/orders/${aliceOrder.id}/cancel`)
+          .set('authorization', bearer('root', ['admin'])),
+        404,
+      );
     });
 
     it('does not list an admin’s view of other users’ orders', async () => {
-      const response = await system.http().get('/orders').set('authorization', bearer('root', ['admin']));
+      const response = await system
+        .http()
+        .get('/orders')
+        .set('authorization', bearer('root', ['admin']));
       expect(response.status).toBe(200);
       expect(response.body.items).toEqual([]);
     });
   });
 
   describe('SQL-looking ids are plain unknown ids', () => {
-    const injections = ["1' OR '1'='1", "1; DROP TABLE gateway.orders; --", "' UNION SELECT * FROM gateway.idempotency_keys --", '%00', '..%2F..%2Fetc%2Fpasswd'];
+    const injections = [
+      "1' OR '1'='1",
+      '1; DROP TABLE gateway.orders; --',
+      "' UNION SELECT * FROM gateway.idempotency_keys --",
+      '%00',
+      '..%2F..%2Fetc%2Fpasswd',
+    ];
 
     it.each(injections)('GET and cancel /orders/%s → 404', async (id) => {
       const encoded = encodeURIComponent(id);
       expectProblem(await system.http().get(`/orders/${encoded}`).set('authorization', bearer('alice')), 404);
       expectProblem(await system.http().post(`/orders/${encoded}/cancel`).set('authorization', bearer('alice')), 404);
       expectProblem(await system.http().get(`/products/${encoded}`), 404);
-      expectProblem(await system.http().get(`/admin/inventory/${encoded}`).set('authorization', bearer('root', ['admin'])), 404);
+      expectProblem(
+        await system
+          .http()
+          .get(`/admin/inventory/${encoded}`)
+          .set('authorization', bearer('root', ['admin'])),
+        404,
+      );
     });
 
     it.each(injections)('GET /orders?status=%s → 400', async (value) => {
@@ -178,7 +214,9 @@ describe('gateway authentication and isolation', () => {
     });
 
     it('leaves every table in place', async () => {
-      const { rows } = await system.db.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'gateway' AND table_name IN ('orders', 'order_items', 'idempotency_keys')");
+      const { rows } = await system.db.query(
+        "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'gateway' AND table_name IN ('orders', 'order_items', 'idempotency_keys')",
+      );
       expect(rows[0].n).toBe(3);
       const orders = await system.db.query("SELECT count(*)::int AS n FROM gateway.orders WHERE user_id = 'alice'");
       expect(orders.rows[0].n).toBe(1);

@@ -67,7 +67,8 @@ describe('gateway errors and validation', () => {
       const problem = expectProblem(await postOrder().send(body as object), 400);
       expect(problem.type).toMatch(/validation-failed$/);
       expect(fieldsOf(problem)).toContain(field);
-      for (const error of problem.errors as Array<{ field: string; message: string }>) expect(error).toEqual({ field: expect.any(String), message: expect.any(String) });
+      for (const error of problem.errors as Array<{ field: string; message: string }>)
+        expect(error).toEqual({ field: expect.any(String), message: expect.any(String) });
     });
 
     it.each([
@@ -117,8 +118,14 @@ describe('gateway errors and validation', () => {
     });
 
     it('refuses prototype pollution attempts with 400', async () => {
-      expectProblem(await postOrder().set('content-type', 'application/json').send('{"__proto__":{"isAdmin":true},"items":[{"sku":"ERR-1","quantity":1}]}'), 400);
-      expectProblem(await postOrder().set('content-type', 'application/json').send('{"constructor":{"prototype":{"isAdmin":true}},"items":[{"sku":"ERR-1","quantity":1}]}'), 400);
+      expectProblem(
+        await postOrder().set('content-type', 'application/json').send('{"__proto__":{"isAdmin":true},"items":[{"sku":"ERR-1","quantity":1}]}'),
+        400,
+      );
+      expectProblem(
+        await postOrder().set('content-type', 'application/json').send('{"constructor":{"prototype":{"isAdmin":true}},"items":[{"sku":"ERR-1","quantity":1}]}'),
+        400,
+      );
     });
 
     it.each([
@@ -130,7 +137,10 @@ describe('gateway errors and validation', () => {
     });
 
     it('answers a form body with 400: parsed, but its values are strings and fail validation (the contract allows 400 or 415)', async () => {
-      const problem = expectProblem(await postOrder().set('content-type', 'application/x-www-form-urlencoded').send('items[0][sku]=ERR-1&items[0][quantity]=1'), 400);
+      const problem = expectProblem(
+        await postOrder().set('content-type', 'application/x-www-form-urlencoded').send('items[0][sku]=ERR-1&items[0][quantity]=1'),
+        400,
+      );
       expect(problem.errors).toBeDefined();
     });
 
@@ -168,7 +178,13 @@ describe('gateway errors and validation', () => {
     });
 
     it('answers an over-long path parameter with 414', async () => {
-      expectProblem(await system.http().get(`/orders/${'a'.repeat(8_000)}`).set('authorization', token()), 414);
+      expectProblem(
+        await system
+          .http()
+          .get(`/orders/${'a'.repeat(8_000)}`)
+          .set('authorization', token()),
+        414,
+      );
     });
   });
 
@@ -250,7 +266,11 @@ describe('gateway errors and validation', () => {
     it('refuses deep nesting and NUL characters in admin bodies with 400', async () => {
       const deep = `{"sku":"ADM-2","name":${'['.repeat(30_000)}"x"${']'.repeat(30_000)},"priceCents":1,"initialStock":1}`;
       expectProblem(await system.http().post('/admin/products').set('authorization', admin()).set('content-type', 'application/json').send(deep), 400);
-      const nul = await system.http().post('/admin/products').set('authorization', admin()).send({ sku: 'ADM-2', name: 'a\u0000b', priceCents: 1, initialStock: 1 });
+      const nul = await system
+        .http()
+        .post('/admin/products')
+        .set('authorization', admin())
+        .send({ sku: 'ADM-2', name: 'a\u0000b', priceCents: 1, initialStock: 1 });
       expect(fieldsOf(expectProblem(nul, 400))).toContain('name');
       expectProblem(await system.http().patch('/admin/products/ERR-1').set('authorization', admin()).send({ name: 'a\u0000b' }), 400);
     });
@@ -265,7 +285,10 @@ describe('gateway errors and validation', () => {
     });
 
     it('answers conflicts and unknown skus with 409 and 404', async () => {
-      expectProblem(await system.http().post('/admin/products').set('authorization', admin()).send({ sku: 'ERR-1', name: 'again', priceCents: 1, initialStock: 1 }), 409);
+      expectProblem(
+        await system.http().post('/admin/products').set('authorization', admin()).send({ sku: 'ERR-1', name: 'again', priceCents: 1, initialStock: 1 }),
+        409,
+      );
       expectProblem(await system.http().post('/admin/inventory/ERR-1/adjust').set('authorization', admin()).send({ delta: -1_000_000 }), 409);
       expectProblem(await system.http().post('/admin/inventory/NO-SUCH/adjust').set('authorization', admin()).send({ delta: 1 }), 404);
       expectProblem(await system.http().patch('/admin/products/NO-SUCH').set('authorization', admin()).send({ name: 'x' }), 404);
@@ -275,13 +298,27 @@ describe('gateway errors and validation', () => {
   });
 
   describe('400 for invalid listing queries', () => {
-    it.each(['limit=0', 'limit=101', 'limit=-1', 'limit=1.5', 'limit=abc', 'limit=1e1', 'limit=0x10', 'limit=', 'limit=%2010', 'limit=1&limit=2', 'status=PENDING', 'status=created', 'status=CREATED&status=PAID', 'cursor=not-a-cursor', 'unknown=1', 'limit[$gt]=1'])(
-      'GET /orders?%s',
-      async (query) => {
-        const problem = expectProblem(await system.http().get(`/orders?${query}`).set('authorization', token()), 400);
-        expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]));
-      },
-    );
+    it.each([
+      'limit=0',
+      'limit=101',
+      'limit=-1',
+      'limit=1.5',
+      'limit=abc',
+      'limit=1e1',
+      'limit=0x10',
+      'limit=',
+      'limit=%2010',
+      'limit=1&limit=2',
+      'status=PENDING',
+      'status=created',
+      'status=CREATED&status=PAID',
+      'cursor=not-a-cursor',
+      'unknown=1',
+      'limit[$gt]=1',
+    ])('GET /orders?%s', async (query) => {
+      const problem = expectProblem(await system.http().get(`/orders?${query}`).set('authorization', token()), 400);
+      expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]));
+    });
   });
 
   describe('500: an unexpected error says nothing about itself', () => {
@@ -294,7 +331,13 @@ describe('gateway errors and validation', () => {
       try {
         const response = await system.http().get(`/orders/${order.body.id}`).set('authorization', token());
         const problem = expectProblem(response, 500);
-        expect(problem).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance: `/orders/${order.body.id}` });
+        expect(problem).toEqual({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'An unexpected error occurred.',
+          instance: `/orders/${order.body.id}`,
+        });
         expect(response.text).not.toMatch(/order_items|gateway|relation|does not exist/i);
       } finally {
         await system.db.query('ALTER TABLE gateway.order_items_hidden RENAME TO order_items');

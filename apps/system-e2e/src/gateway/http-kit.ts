@@ -12,13 +12,36 @@ export interface ResponseLike {
 }
 
 // What only the server's insides could produce (the request's own text may be echoed, e.g. an unknown sku).
-const LEAKS = [/\bat\s+\S+\s*\(/, /"stack"/i, /QueryFailed/i, /relation "/i, /syntax error at or near/i, /violates/i, /duplicate key/i, /postgres(ql)?:\/\//i, /ECONNREFUSED/, /127\.0\.0\.1/, /localhost/i, /node_modules/, /\.ts:\d+/];
+const LEAKS = [
+  /\bat\s+\S+\s*\(/,
+  /"stack"/i,
+  /QueryFailed/i,
+  /relation "/i,
+  /syntax error at or near/i,
+  /violates/i,
+  /duplicate key/i,
+  /postgres(ql)?:\/\//i,
+  /ECONNREFUSED/,
+  /127\.0\.0\.1/,
+  /localhost/i,
+  /node_modules/,
+  /\.ts:\d+/,
+];
 
 export function expectProblem(response: ResponseLike, status: number): Record<string, unknown> {
-  expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({ status, contentType: expect.stringMatching(/^application\/problem\+json/) });
+  expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({
+    status,
+    contentType: expect.stringMatching(/^application\/problem\+json/),
+  });
   const body = JSON.parse(response.text) as Record<string, unknown>;
   expect(body).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), instance: expect.stringMatching(/^\//) }),
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      instance: expect.stringMatching(/^\//),
+    }),
   );
   expect(Object.keys(body).every((key) => ['type', 'title', 'status', 'detail', 'instance', 'errors'].includes(key))).toBe(true);
   for (const leak of LEAKS) expect(response.text).not.toMatch(leak);
@@ -32,7 +55,10 @@ export function fieldsOf(body: Record<string, unknown>): string[] {
 /** A raw HTTP/1.1 exchange, for bytes a well-behaved client library refuses to send. */
 export function rawRequest(baseUrl: string, head: string, body = ''): Promise<{ status: number; headers: Record<string, string>; text: string }> {
   const url = new URL(baseUrl);
-  const payload = Buffer.concat([Buffer.from(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`, 'utf8'), Buffer.from(body, 'utf8')]);
+  const payload = Buffer.concat([
+    Buffer.from(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`, 'utf8'),
+    Buffer.from(body, 'utf8'),
+  ]);
   return new Promise((resolve, reject) => {
     // write, not end: a half-closed client socket may be torn down before the answer is written.
     const socket = net.connect(Number(url.port), url.hostname, () => socket.write(payload));

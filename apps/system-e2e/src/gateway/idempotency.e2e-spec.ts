@@ -24,7 +24,10 @@ describe('gateway idempotency keys', () => {
   });
 
   const post = (userId: string, key: string | null, payload: object = body) => {
-    const test = system.http().post('/orders').set('authorization', `Bearer ${system.token(userId)}`);
+    const test = system
+      .http()
+      .post('/orders')
+      .set('authorization', `Bearer ${system.token(userId)}`);
     if (key !== null) test.set('idempotency-key', key);
     return test.send(payload);
   };
@@ -175,8 +178,12 @@ describe('gateway idempotency keys', () => {
     it('keeps keys for 24 h, then frees them', async () => {
       const old = await post('retention-user', 'key-old');
       const recent = await post('retention-user', 'key-recent');
-      await system.db.query("UPDATE gateway.idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = 'retention-user' AND key = 'key-old'");
-      await system.db.query("UPDATE gateway.idempotency_keys SET created_at = now() - interval '23 hours' WHERE user_id = 'retention-user' AND key = 'key-recent'");
+      await system.db.query(
+        "UPDATE gateway.idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = 'retention-user' AND key = 'key-old'",
+      );
+      await system.db.query(
+        "UPDATE gateway.idempotency_keys SET created_at = now() - interval '23 hours' WHERE user_id = 'retention-user' AND key = 'key-recent'",
+      );
 
       expect(await system.gateway.get(IdempotencyService).deleteExpired()).toBeGreaterThanOrEqual(1);
 

@@ -31,7 +31,11 @@ describe('gateway listing and catalog', () => {
 
   const auth = (userId: string) => `Bearer ${system.token(userId)}`;
 
-  async function placeOrder(userId: string, body: object = { items: [{ sku: 'LIST-1', quantity: 1 }], paymentMethod: 'pm_card_timeout' }, prefer?: string): Promise<OrderBody> {
+  async function placeOrder(
+    userId: string,
+    body: object = { items: [{ sku: 'LIST-1', quantity: 1 }], paymentMethod: 'pm_card_timeout' },
+    prefer?: string,
+  ): Promise<OrderBody> {
     keys += 1;
     const test = system.http().post('/orders').set('authorization', auth(userId)).set('idempotency-key', `list-${keys}`);
     if (prefer) test.set('prefer', prefer);
@@ -68,7 +72,18 @@ describe('gateway listing and catalog', () => {
       expect(page.items.every((order) => order.userId === 'lister')).toBe(true);
       const createdAt = page.items.map((order) => order.createdAt);
       expect([...createdAt].sort().reverse()).toEqual(createdAt);
-      expect(Object.keys(page.items[0]).sort()).toEqual(['cancelReason', 'createdAt', 'currency', 'history', 'id', 'items', 'status', 'totalCents', 'updatedAt', 'userId']);
+      expect(Object.keys(page.items[0]).sort()).toEqual([
+        'cancelReason',
+        'createdAt',
+        'currency',
+        'history',
+        'id',
+        'items',
+        'status',
+        'totalCents',
+        'updatedAt',
+        'userId',
+      ]);
     });
 
     it('pages with an opaque cursor that stays stable while new orders are placed', async () => {
@@ -81,7 +96,10 @@ describe('gateway listing and catalog', () => {
       let inserted: OrderBody[] = [];
       while (page.nextCursor) {
         // New orders land while the client is paging.
-        const [next, added] = await Promise.all([list('lister', { limit: 3, cursor: page.nextCursor }), Promise.all([placeOrder('lister'), placeOrder('lister')])]);
+        const [next, added] = await Promise.all([
+          list('lister', { limit: 3, cursor: page.nextCursor }),
+          Promise.all([placeOrder('lister'), placeOrder('lister')]),
+        ]);
         inserted = inserted.concat(added);
         page = next;
         seen.push(...page.items.map((order) => order.id));
@@ -90,7 +108,12 @@ describe('gateway listing and catalog', () => {
       expect(seen).toEqual(before);
       const fresh = await list('lister', { limit: 100 });
       expect(fresh.items.map((order) => order.id)).toEqual(await idsInDatabaseOrder('lister'));
-      expect(fresh.items.slice(0, inserted.length).map((order) => order.id).sort()).toEqual(inserted.map((order) => order.id).sort());
+      expect(
+        fresh.items
+          .slice(0, inserted.length)
+          .map((order) => order.id)
+          .sort(),
+      ).toEqual(inserted.map((order) => order.id).sort());
     });
 
     it('defaults to 20 and allows 1 to 100', async () => {

@@ -4,7 +4,13 @@ type Operation = {
   security?: Array<Record<string, string[]>>;
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Record<string, unknown> }>;
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
-  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: { $ref?: string; type?: string; items?: { $ref?: string } }; example?: { status?: number } }> }>;
+  responses: Record<
+    string,
+    {
+      headers?: Record<string, unknown>;
+      content?: Record<string, { schema: { $ref?: string; type?: string; items?: { $ref?: string } }; example?: { status?: number } }>;
+    }
+  >;
 };
 type Schema = { required?: string[]; properties: Record<string, Record<string, unknown>> };
 type Document = {
@@ -32,7 +38,8 @@ describe('gateway OpenAPI document', () => {
   let system: TestSystem;
   let doc: Document;
   const schema = (ref: string | undefined) => doc.components.schemas[(ref ?? '').replace('#/components/schemas/', '')];
-  const operations = () => Object.entries(CONTRACT).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method, operation: doc.paths[path][method] })));
+  const operations = () =>
+    Object.entries(CONTRACT).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method, operation: doc.paths[path][method] })));
 
   beforeAll(async () => {
     system = await TestSystem.start();
@@ -54,7 +61,8 @@ describe('gateway OpenAPI document', () => {
 
   it('documents exactly the gateway routes of the contract, with their methods', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(CONTRACT).sort());
-    for (const [path, methods] of Object.entries(CONTRACT)) expect({ path, methods: Object.keys(doc.paths[path]).sort() }).toEqual({ path, methods: Object.keys(methods).sort() });
+    for (const [path, methods] of Object.entries(CONTRACT))
+      expect({ path, methods: Object.keys(doc.paths[path]).sort() }).toEqual({ path, methods: Object.keys(methods).sort() });
   });
 
   it('documents the status codes each route answers', () => {
@@ -103,7 +111,8 @@ describe('gateway OpenAPI document', () => {
     expect(order.properties.cancelReason).toMatchObject({ nullable: true, enum: ['OUT_OF_STOCK', 'PAYMENT_FAILED', 'PAYMENT_TIMEOUT', 'USER_CANCELLED'] });
     const item = schema((order.properties.items.items as { $ref: string }).$ref);
     expect(Object.keys(item.properties).sort()).toEqual(['quantity', 'sku', 'unitPriceCents']);
-    for (const field of fields.filter((name) => name !== 'items' && name !== 'history')) expect({ field, example: order.properties[field].example !== undefined }).toEqual({ field, example: true });
+    for (const field of fields.filter((name) => name !== 'items' && name !== 'history'))
+      expect({ field, example: order.properties[field].example !== undefined }).toEqual({ field, example: true });
 
     const accepted = doc.paths['/orders'].post.responses['202'];
     expect(accepted.content?.['application/json'].schema.$ref).toBe('#/components/schemas/OrderView');
@@ -125,7 +134,9 @@ describe('gateway OpenAPI document', () => {
     expect(line.properties.quantity).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
     expect(line.properties.sku).toMatchObject({ pattern: '^[A-Za-z0-9._-]{1,64}$' });
 
-    const headers = Object.fromEntries((create.parameters ?? []).filter((parameter) => parameter.in === 'header').map((parameter) => [parameter.name, parameter.required ?? false]));
+    const headers = Object.fromEntries(
+      (create.parameters ?? []).filter((parameter) => parameter.in === 'header').map((parameter) => [parameter.name, parameter.required ?? false]),
+    );
     expect(headers).toEqual({ 'Idempotency-Key': true, Prefer: false });
     expect(Object.keys(create.responses['429'].headers ?? {})).toContain('Retry-After');
     expect(Object.keys(create.responses['409'].headers ?? {})).toContain('Retry-After');
@@ -133,7 +144,9 @@ describe('gateway OpenAPI document', () => {
   });
 
   it('describes GET /orders: status, limit 1-100 default 20, cursor', () => {
-    const query = Object.fromEntries((doc.paths['/orders'].get.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => [parameter.name, parameter]));
+    const query = Object.fromEntries(
+      (doc.paths['/orders'].get.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => [parameter.name, parameter]),
+    );
     expect(Object.keys(query).sort()).toEqual(['cursor', 'limit', 'status']);
     expect(query.status.schema).toMatchObject({ enum: ['CREATED', 'RESERVED', 'PAID', 'CONFIRMED', 'CANCELLED'] });
     expect(query.limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
@@ -144,7 +157,10 @@ describe('gateway OpenAPI document', () => {
     const product = schema(doc.paths['/products/{sku}'].get.responses['200'].content?.['application/json'].schema.$ref);
     expect(Object.keys(product.properties).sort()).toEqual(['available', 'currency', 'name', 'priceCents', 'sku']);
     expect(product.properties.available).toMatchObject({ minimum: 0 });
-    expect(doc.paths['/products'].get.responses['200'].content?.['application/json'].schema).toMatchObject({ type: 'array', items: { $ref: '#/components/schemas/ProductView' } });
+    expect(doc.paths['/products'].get.responses['200'].content?.['application/json'].schema).toMatchObject({
+      type: 'array',
+      items: { $ref: '#/components/schemas/ProductView' },
+    });
 
     const bodyOf = (path: string, method: string) => schema(doc.paths[path][method].requestBody?.content['application/json'].schema.$ref);
     const create = bodyOf('/admin/products', 'post');
@@ -162,7 +178,10 @@ describe('gateway OpenAPI document', () => {
     const answer = (path: string, method: string, code: string) => schema(doc.paths[path][method].responses[code].content?.['application/json'].schema.$ref);
     expect(Object.keys(answer('/admin/products', 'post', '201').properties).sort()).toEqual(['currency', 'name', 'priceCents', 'sku']);
     expect(Object.keys(answer('/admin/products/{sku}', 'patch', '200').properties).sort()).toEqual(['available', 'currency', 'name', 'priceCents', 'sku']);
-    for (const [path, method] of [['/admin/inventory/{sku}/adjust', 'post'], ['/admin/inventory/{sku}', 'get']]) {
+    for (const [path, method] of [
+      ['/admin/inventory/{sku}/adjust', 'post'],
+      ['/admin/inventory/{sku}', 'get'],
+    ]) {
       expect(Object.keys(answer(path, method, '200').properties).sort()).toEqual(['available', 'reserved', 'sku', 'sold']);
     }
   });

@@ -55,7 +55,11 @@ describe('gateway rate limit on order creation', () => {
 
   function placeOrder(baseUrl: string, userId: string, body: object = { items: [{ sku: 'RATE-1', quantity: 1 }], paymentMethod: 'pm_card_timeout' }) {
     keys += 1;
-    return request(baseUrl).post('/orders').set('authorization', `Bearer ${system.token(userId)}`).set('idempotency-key', `rate-${keys}`).send(body);
+    return request(baseUrl)
+      .post('/orders')
+      .set('authorization', `Bearer ${system.token(userId)}`)
+      .set('idempotency-key', `rate-${keys}`)
+      .send(body);
   }
 
   async function ordersOf(userId: string): Promise<number> {
@@ -103,7 +107,13 @@ describe('gateway rate limit on order creation', () => {
     expectProblem(await placeOrder(system.gatewayUrl, 'sloppy'), 429);
     // Reads and cancels are not order creations.
     for (let index = 0; index < LIMIT + 2; index += 1) {
-      expect((await request(system.gatewayUrl).get('/orders').set('authorization', `Bearer ${system.token('sloppy')}`)).status).toBe(200);
+      expect(
+        (
+          await request(system.gatewayUrl)
+            .get('/orders')
+            .set('authorization', `Bearer ${system.token('sloppy')}`)
+        ).status,
+      ).toBe(200);
     }
   });
 

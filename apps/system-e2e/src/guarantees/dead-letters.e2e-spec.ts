@@ -75,7 +75,12 @@ describe('poison messages and dead-letter topics', () => {
 
   it('dead-letters an event that breaks the contract (wrong field type) without retrying forever', async () => {
     const orderId = randomUUID();
-    const bad = { ...createEvent('OrderCreated', { orderId, payload: { userId: 'u', items: [{ sku: 'X', quantity: 1, unitPriceCents: 1 }], totalCents: 1, currency: 'USD' } }) };
+    const bad = {
+      ...createEvent('OrderCreated', {
+        orderId,
+        payload: { userId: 'u', items: [{ sku: 'X', quantity: 1, unitPriceCents: 1 }], totalCents: 1, currency: 'USD' },
+      }),
+    };
     (bad.payload.items[0] as { quantity: unknown }).quantity = 'two';
     await publish(Topics.OrderEvents, orderId, JSON.stringify(bad));
     const letters = await eventually(
@@ -112,7 +117,10 @@ describe('poison messages and dead-letter topics', () => {
 
   it('dead-letters garbage on catalog.events and still applies the next snapshot of that sku', async () => {
     await publish(Topics.CatalogEvents, 'DLQ-SKU', '\u0000\u0001binary');
-    const snapshot = createEvent('ProductChanged', { orderId: null, payload: { sku: 'DLQ-SKU', name: 'Survivor', priceCents: 100, currency: 'USD', available: 7, revision: 1 } });
+    const snapshot = createEvent('ProductChanged', {
+      orderId: null,
+      payload: { sku: 'DLQ-SKU', name: 'Survivor', priceCents: 100, currency: 'USD', available: 7, revision: 1 },
+    });
     await publishEvent(Topics.CatalogEvents, 'DLQ-SKU', snapshot);
 
     const product = await eventually(

@@ -72,7 +72,10 @@ describe('redelivered and replayed events', () => {
     expect(after).toEqual({ ...before, events: before.events + replay.length });
     // The only new messages for the order are the replayed ones: nothing was published in reaction.
     // (Kafka orders messages per partition only, so compare as sorted lists.)
-    const seenAgain = system.recorder.of(orderId).slice(before.events).map((event) => event.envelope.eventId);
+    const seenAgain = system.recorder
+      .of(orderId)
+      .slice(before.events)
+      .map((event) => event.envelope.eventId);
     expect(seenAgain.sort()).toEqual(replay.map((event) => event.envelope.eventId).sort());
     await system.assertStockConserved();
   });

@@ -22,7 +22,8 @@ describe('Kafka broker outage', () => {
   }, 90_000);
 
   it('accepts orders while the broker is down and completes all of them after it returns', async () => {
-    const methods = (count: number, offset: number) => Array.from({ length: count }, (_, index) => ((index + offset) % 4 === 0 ? 'pm_card_declined' : 'pm_card_ok'));
+    const methods = (count: number, offset: number) =>
+      Array.from({ length: count }, (_, index) => ((index + offset) % 4 === 0 ? 'pm_card_declined' : 'pm_card_ok'));
     const place = (method: string, index: number) =>
       system.placeOrder(`outage-user-${index}`, { items: [{ sku: 'OUTAGE-TEA', quantity: 2 }], paymentMethod: method });
 
@@ -64,6 +65,8 @@ describe('Kafka broker outage', () => {
       expect([...ids.values()].every((set) => set.size === 1)).toBe(true);
     }
     await system.assertStockConserved();
-    console.log(`kafka-outage: ${accepted.length} orders placed (${duringOutage.length} while the broker was down), ${orders.length} terminal, ${confirmed} confirmed, duplicates 0, stock delta 0`);
+    console.log(
+      `kafka-outage: ${accepted.length} orders placed (${duringOutage.length} while the broker was down), ${orders.length} terminal, ${confirmed} confirmed, duplicates 0, stock delta 0`,
+    );
   }, 240_000);
 });

@@ -65,11 +65,17 @@ describe('payment timeout, late payment and cancel races', () => {
     const orderId = placed.body.id;
     await system.waitForStatus(orderId, 'RESERVED');
 
-    const cancelled = await system.http().post(`/orders/${orderId}/cancel`).set('authorization', `Bearer ${system.token('carl')}`);
+    const cancelled = await system
+      .http()
+      .post(`/orders/${orderId}/cancel`)
+      .set('authorization', `Bearer ${system.token('carl')}`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ id: orderId, status: 'CANCELLED', cancelReason: 'USER_CANCELLED' });
 
-    const again = await system.http().post(`/orders/${orderId}/cancel`).set('authorization', `Bearer ${system.token('carl')}`);
+    const again = await system
+      .http()
+      .post(`/orders/${orderId}/cancel`)
+      .set('authorization', `Bearer ${system.token('carl')}`);
     expect(again.status).toBe(409);
     expect(again.headers['content-type']).toContain('application/problem+json');
 
@@ -82,7 +88,10 @@ describe('payment timeout, late payment and cancel races', () => {
 
   it('refuses to cancel someone else’s order with 404, never revealing it exists', async () => {
     const placed = await system.placeOrder('olga', { items: [{ sku: 'PAY-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
-    const stranger = await system.http().post(`/orders/${placed.body.id}/cancel`).set('authorization', `Bearer ${system.token('mallory')}`);
+    const stranger = await system
+      .http()
+      .post(`/orders/${placed.body.id}/cancel`)
+      .set('authorization', `Bearer ${system.token('mallory')}`);
     expect(stranger.status).toBe(404);
     await system.waitForTerminal([placed.body.id]);
   });

@@ -20,7 +20,13 @@ describe('inventory engine', () => {
   beforeAll(async () => {
     redis = await PrivateRedis.start();
     system = await TestSystem.start({
-      inventory: { REDIS_URL: redis.url, REDIS_BREAKER_OPEN_MS: '200', RECONCILE_INTERVAL_MS: '3600000', ORPHAN_HOLD_GRACE_MS: '300', RESERVATION_TTL_MS: '1000' },
+      inventory: {
+        REDIS_URL: redis.url,
+        REDIS_BREAKER_OPEN_MS: '200',
+        RECONCILE_INTERVAL_MS: '3600000',
+        ORPHAN_HOLD_GRACE_MS: '300',
+        RESERVATION_TTL_MS: '1000',
+      },
     });
     probe = redis.client();
     await waitForRedisServing(system);
@@ -87,10 +93,18 @@ describe('inventory engine', () => {
   });
 
   it('reserves all items of a multi-item order on the Redis path, and Redis follows commit', async () => {
-    const response = await placeOrder('multi-ok', { items: [{ sku: 'ENG-SHIRT', quantity: 2 }, { sku: 'ENG-MUG', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    const response = await placeOrder('multi-ok', {
+      items: [
+        { sku: 'ENG-SHIRT', quantity: 2 },
+        { sku: 'ENG-MUG', quantity: 1 },
+      ],
+      paymentMethod: 'pm_card_ok',
+    });
 
     expect(response.body.status).toBe('CONFIRMED');
-    const { rows } = await system.db.query('SELECT sku, quantity, state, path FROM inventory.reservations WHERE order_id = $1 ORDER BY sku', [response.body.id]);
+    const { rows } = await system.db.query('SELECT sku, quantity, state, path FROM inventory.reservations WHERE order_id = $1 ORDER BY sku', [
+      response.body.id,
+    ]);
     expect(rows).toEqual([
       { sku: 'ENG-MUG', quantity: 1, state: 'COMMITTED', path: 'redis' },
       { sku: 'ENG-SHIRT', quantity: 2, state: 'COMMITTED', path: 'redis' },
@@ -111,18 +125,36 @@ describe('inventory engine', () => {
     const view = await system.http().get('/admin/inventory/ENG-MUG').set('authorization', admin());
     expect(view.body).toEqual(adjusted.body);
 
-    const negative = await system.http().post('/admin/inventory/ENG-MUG/adjust').set('authorization', admin()).send({ delta: -(stock.available + 1) });
+    const negative = await system
+      .http()
+      .post('/admin/inventory/ENG-MUG/adjust')
+      .set('authorization', admin())
+      .send({ delta: -(stock.available + 1) });
     expect(negative.status).toBe(409);
     expect(negative.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(await system.stock('ENG-MUG')).toEqual(stock);
     expect((await system.http().post('/admin/inventory/ENG-MUG/adjust').set('authorization', admin()).send({ delta: 'x' })).status).toBe(400);
     expect((await system.http().post('/admin/inventory/NOPE/adjust').set('authorization', admin()).send({ delta: 1 })).status).toBe(404);
-    expect((await system.http().post('/admin/inventory/ENG-MUG/adjust').set('authorization', `Bearer ${system.token('mallory')}`).send({ delta: 1 })).status).toBe(403);
+    expect(
+      (
+        await system
+          .http()
+          .post('/admin/inventory/ENG-MUG/adjust')
+          .set('authorization', `Bearer ${system.token('mallory')}`)
+          .send({ delta: 1 })
+      ).status,
+    ).toBe(403);
 
     const patched = await system.http().patch('/admin/products/ENG-MUG').set('authorization', admin()).send({ name: 'Mug, large', priceCents: 950 });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ sku: 'ENG-MUG', name: 'Mug, large', priceCents: 950, currency: 'USD' });
-    expect((await system.http().get('/products/ENG-MUG')).body).toEqual({ sku: 'ENG-MUG', name: 'Mug, large', priceCents: 950, currency: 'USD', available: stock.available });
+    expect((await system.http().get('/products/ENG-MUG')).body).toEqual({
+      sku: 'ENG-MUG',
+      name: 'Mug, large',
+      priceCents: 950,
+      currency: 'USD',
+      available: stock.available,
+    });
     expect((await system.http().patch('/admin/products/NOPE').set('authorization', admin()).send({ name: 'x' })).status).toBe(404);
     expect((await system.http().patch('/admin/products/ENG-MUG').set('authorization', admin()).send({ priceCents: -1 })).status).toBe(400);
 
@@ -171,7 +203,9 @@ describe('inventory engine', () => {
     const before = await system.stock('ENG-SHIRT');
     const response = await placeOrder('stuck-payment', { items: [{ sku: 'ENG-SHIRT', quantity: 1 }], paymentMethod: 'pm_card_timeout' }, 'wait=0');
     const orderId = response.body.id as string;
-    await waitUntil(async () => (await system.db.query(`SELECT 1 FROM inventory.reservations WHERE order_id = $1 AND state = 'RESERVED'`, [orderId])).rowCount === 1);
+    await waitUntil(
+      async () => (await system.db.query(`SELECT 1 FROM inventory.reservations WHERE order_id = $1 AND state = 'RESERVED'`, [orderId])).rowCount === 1,
+    );
     expect(await system.stock('ENG-SHIRT')).toMatchObject({ available: before.available - 1, reserved: 1 });
 
     await new Promise((resolve) => setTimeout(resolve, 1_100));
@@ -182,7 +216,11 @@ describe('inventory engine', () => {
     expect(await probe.hget(`${system.prefix}inv:hold:${orderId}`, 's')).toBe('R');
     await system.recorder.waitFor(() => system.recorder.typesOf(orderId).includes('StockReleased'));
     // The order's own cancellation later finds nothing left to release.
-    await system.http().post(`/orders/${orderId}/cancel`).set('authorization', `Bearer ${system.token('stuck-payment')}`).expect(200);
+    await system
+      .http()
+      .post(`/orders/${orderId}/cancel`)
+      .set('authorization', `Bearer ${system.token('stuck-payment')}`)
+      .expect(200);
     await system.recorder.waitFor(() => system.recorder.typesOf(orderId).includes('OrderCancelled'));
     await system.waitUntilQuiet();
     expect(await system.stock('ENG-SHIRT')).toEqual(before);
@@ -194,7 +232,13 @@ describe('inventory engine', () => {
     const orderId = await expectShortMultiItemOrderReservesNothing('multi-postgres');
     expect(engineOf(system).redisServing).toBe(false);
 
-    const ok = await placeOrder('fallback-ok', { items: [{ sku: 'ENG-SHIRT', quantity: 1 }, { sku: 'ENG-CAP', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    const ok = await placeOrder('fallback-ok', {
+      items: [
+        { sku: 'ENG-SHIRT', quantity: 1 },
+        { sku: 'ENG-CAP', quantity: 1 },
+      ],
+      paymentMethod: 'pm_card_ok',
+    });
     expect(ok.body.status).toBe('CONFIRMED');
     const { rows } = await system.db.query('SELECT DISTINCT path FROM inventory.reservations WHERE order_id = $1', [ok.body.id]);
     expect(rows).toEqual([{ path: 'postgres' }]);

@@ -86,7 +86,8 @@ describe('exported trace and log lines of one order (services as processes)', ()
     // Spans arrive in batches, from three processes: wait for the request span and the last hop of the saga.
     const deadline = Date.now() + 20_000;
     const traceOfOrder = () => receiver.spans.find((span) => span.name === 'CreateOrder')?.traceId;
-    const exported = (service: string, name: string) => receiver.spans.some((span) => span.traceId === traceOfOrder() && span.service === service && span.name === name);
+    const exported = (service: string, name: string) =>
+      receiver.spans.some((span) => span.traceId === traceOfOrder() && span.service === service && span.name === name);
     while (
       !exported(Services.OrderGateway, 'POST /orders') ||
       !exported(Services.PaymentService, 'PublishPaymentSuccess') ||
@@ -105,7 +106,12 @@ describe('exported trace and log lines of one order (services as processes)', ()
     const gateway = logLines(Services.OrderGateway);
     expect(gateway).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ msg: 'request completed', trace_id: traceId, req: expect.objectContaining({ method: 'POST', url: '/orders' }), res: { statusCode: 202 } }),
+        expect.objectContaining({
+          msg: 'request completed',
+          trace_id: traceId,
+          req: expect.objectContaining({ method: 'POST', url: '/orders' }),
+          res: { statusCode: 202 },
+        }),
       ]),
     );
     // Lines written inside Kafka handlers carry the order, the event and the trace.

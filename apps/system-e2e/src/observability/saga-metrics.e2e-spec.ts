@@ -47,7 +47,11 @@ describe('metrics as orders flow', () => {
 
   it('times HTTP requests by route template, method and status, never by raw URL', async () => {
     const placed = await order('olivia', 'pm_card_ok');
-    await system.http().get(`/orders/${placed.body.id}`).set('authorization', `Bearer ${system.token('olivia')}`).expect(200);
+    await system
+      .http()
+      .get(`/orders/${placed.body.id}`)
+      .set('authorization', `Bearer ${system.token('olivia')}`)
+      .expect(200);
     await system.http().get('/no-such-route/12345').expect(404);
     await system.waitUntilQuiet();
 
@@ -85,8 +89,18 @@ describe('metrics as orders flow', () => {
     expect(lag.every((sample) => Object.keys(sample.labels).sort().join() === 'service,topic' && sample.value === 0)).toBe(true);
     expect(scrape.all('kafka_dead_letter_messages', { topic: Topics.OrderEvents })).toEqual([expect.objectContaining({ value: 0 })]);
     // The relay sets its backlog when it polls (before publishing): present, not necessarily 0 yet.
-    expect(scrape.all('outbox_backlog').map((sample) => sample.labels.service).sort()).toEqual([Services.InventoryService, Services.OrderGateway, Services.PaymentService]);
-    expect(scrape.all('orders_by_status').map((sample) => sample.labels.status).sort()).toEqual(['CREATED', 'PAID', 'RESERVED']);
+    expect(
+      scrape
+        .all('outbox_backlog')
+        .map((sample) => sample.labels.service)
+        .sort(),
+    ).toEqual([Services.InventoryService, Services.OrderGateway, Services.PaymentService]);
+    expect(
+      scrape
+        .all('orders_by_status')
+        .map((sample) => sample.labels.status)
+        .sort(),
+    ).toEqual(['CREATED', 'PAID', 'RESERVED']);
     expect(scrape.all('order_oldest_open_age_seconds')).toHaveLength(1);
   });
 });

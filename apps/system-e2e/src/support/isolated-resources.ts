@@ -21,7 +21,10 @@ export async function releaseTestResources(database: string, prefix: string, bro
   const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).finally(() => admin.end());
-  await deleteTopics(brokers, sagaTopics(prefix).map((spec) => spec.topic)).catch(() => undefined);
+  await deleteTopics(
+    brokers,
+    sagaTopics(prefix).map((spec) => spec.topic),
+  ).catch(() => undefined);
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

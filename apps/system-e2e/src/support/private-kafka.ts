@@ -27,7 +27,13 @@ export class PrivateKafka {
     const port = await freePort();
     const controller = await freePort();
     const dir = join(ROOT, '.local', `kafka-test-${uniqueSuffix()}`);
-    const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controller), KAFKA_INSTANCE_DIR: dir, KAFKA_HEAP: '-Xms128m -Xmx384m' };
+    const env = {
+      ...process.env,
+      KAFKA_PORT: String(port),
+      KAFKA_CONTROLLER_PORT: String(controller),
+      KAFKA_INSTANCE_DIR: dir,
+      KAFKA_HEAP: '-Xms128m -Xmx384m',
+    };
     const broker = new PrivateKafka(port, env, dir);
     await broker.script('start');
     return broker;

@@ -203,13 +203,17 @@ export class TestSystem {
   }
 
   /** Waits until every order is CONFIRMED or CANCELLED; returns their rows. */
-  async waitForTerminal(orderIds: string[], timeoutMs = 60_000): Promise<Array<{ id: string; status: string; cancel_reason: string | null; history: Array<{ status: string }> }>> {
+  async waitForTerminal(
+    orderIds: string[],
+    timeoutMs = 60_000,
+  ): Promise<Array<{ id: string; status: string; cancel_reason: string | null; history: Array<{ status: string }> }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { rows } = await this.db.query('SELECT id, status, cancel_reason, history FROM gateway.orders WHERE id = ANY($1::uuid[])', [orderIds]);
       const open = rows.filter((row) => row.status !== 'CONFIRMED' && row.status !== 'CANCELLED');
       if (rows.length === orderIds.length && open.length === 0) return rows;
-      if (Date.now() > deadline) throw new Error(`${open.length + orderIds.length - rows.length} of ${orderIds.length} orders not terminal: ${JSON.stringify(open.slice(0, 3))}`);
+      if (Date.now() > deadline)
+        throw new Error(`${open.length + orderIds.length - rows.length} of ${orderIds.length} orders not terminal: ${JSON.stringify(open.slice(0, 3))}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -226,7 +230,8 @@ export class TestSystem {
         `SELECT (SELECT count(*) FROM gateway.outbox) + (SELECT count(*) FROM inventory.outbox) + (SELECT count(*) FROM payment.outbox) AS pending`,
       );
       if (rows[0].busy === 0 && Number(outbox[0].pending) === 0) return;
-      if (Date.now() > deadline) throw new Error(`saga not quiet: ${rows[0].busy} open reservations of terminal orders, ${outbox[0].pending} unpublished events`);
+      if (Date.now() > deadline)
+        throw new Error(`saga not quiet: ${rows[0].busy} open reservations of terminal orders, ${outbox[0].pending} unpublished events`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

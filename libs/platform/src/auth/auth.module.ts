@@ -15,7 +15,10 @@ export class AuthModule {
   static forRoot(options: { jwtSecret: string }): DynamicModule {
     return {
       module: AuthModule,
-      providers: [{ provide: TOKEN_VERIFIER, useValue: new Hs256TokenVerifier(options.jwtSecret) }, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [
+        { provide: TOKEN_VERIFIER, useValue: new Hs256TokenVerifier(options.jwtSecret) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
       exports: [TOKEN_VERIFIER],
     };
   }

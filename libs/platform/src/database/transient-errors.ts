@@ -6,7 +6,8 @@ const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT',
 // Postgres SQLSTATE: 08 connection exceptions, 40001 serialization, 40P01 deadlock,
 // 53 insufficient resources, 57P0x shutdown/crash, 55P03 lock not available.
 const TRANSIENT_SQLSTATE = /^(08|53|57P0|40001|40P01|55P03)/;
-const TRANSIENT_MESSAGES = /(Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|getaddrinfo|socket hang up|The client is closed|Driver not Connected|circuit open)/i;
+const TRANSIENT_MESSAGES =
+  /(Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|getaddrinfo|socket hang up|The client is closed|Driver not Connected|circuit open)/i;
 
 export function isTransientError(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;

@@ -36,7 +36,8 @@ export class HealthController {
           return { name: dependency.name, up: true, message: 'up' };
         } catch (error) {
           // The reason stays in our logs (once per outage): it can name internal hosts.
-          if (!this.down.has(dependency.name)) this.logger.warn({ dependency: dependency.name, reason: (error as Error).message }, `${dependency.name} is unavailable`);
+          if (!this.down.has(dependency.name))
+            this.logger.warn({ dependency: dependency.name, reason: (error as Error).message }, `${dependency.name} is unavailable`);
           this.down.add(dependency.name);
           return { name: dependency.name, up: false, message: `${dependency.name} is unavailable` };
         }

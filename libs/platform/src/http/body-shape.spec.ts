@@ -16,7 +16,9 @@ describe('body shape', () => {
   });
 
   it('refuses NUL characters in any string, naming the field', () => {
-    expect(bodyShapeProblems({ items: [{ sku: 'A', quantity: 1 }], paymentMethod: 'pm\u0000x' })).toEqual([{ field: 'paymentMethod', message: 'must not contain NUL characters' }]);
+    expect(bodyShapeProblems({ items: [{ sku: 'A', quantity: 1 }], paymentMethod: 'pm\u0000x' })).toEqual([
+      { field: 'paymentMethod', message: 'must not contain NUL characters' },
+    ]);
     expect(bodyShapeProblems({ items: [{ sku: 'A\u0000' }] })).toEqual([{ field: 'items[0].sku', message: 'must not contain NUL characters' }]);
   });
 });

@@ -59,7 +59,11 @@ function answerUnparsableRequest(error: Error & { code?: string }, socket: Socke
 }
 
 // Typed loosely: @nestjs/platform-fastify brings its own copy of fastify's types.
-function answerRouterError(error: Error, request: { url?: string }, reply: { code(status: number): unknown; headers(values: object): unknown; send(body: never): unknown }): void {
+function answerRouterError(
+  error: Error,
+  request: { url?: string },
+  reply: { code(status: number): unknown; headers(values: object): unknown; send(body: never): unknown },
+): void {
   const problem = toProblem(error, (request.url ?? '/').split('?')[0]);
   reply.code(problem.body.status);
   reply.headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE });

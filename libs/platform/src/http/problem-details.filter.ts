@@ -19,5 +19,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   const problem = toProblem(error, instance);
   if (problem.unexpected) logger.error({ err: error, path: instance }, 'unexpected error while serving a request');
   if (reply.sent) return;
-  void reply.status(problem.body.status).headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE }).send(problem.body);
+  void reply
+    .status(problem.body.status)
+    .headers({ ...problem.headers, 'content-type': PROBLEM_CONTENT_TYPE })
+    .send(problem.body);
 }

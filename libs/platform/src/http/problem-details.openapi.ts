@@ -71,7 +71,7 @@ function exampleOf(status: number): object {
     type: status === 500 ? 'about:blank' : `${PROBLEM_TYPE_BASE}${SLUGS[status] ?? 'error'}`,
     title: STATUS_CODES[status],
     status,
-    detail: status === 500 ? 'An unexpected error occurred.' : DEFAULT_DESCRIPTIONS[status] ?? STATUS_CODES[status],
+    detail: status === 500 ? 'An unexpected error occurred.' : (DEFAULT_DESCRIPTIONS[status] ?? STATUS_CODES[status]),
     instance: '/orders',
   };
   if (status === 400) example.errors = [{ field: 'items[0].quantity', message: 'quantity must not be greater than 1000' }];

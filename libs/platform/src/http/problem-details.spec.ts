@@ -41,7 +41,13 @@ describe('problem details', () => {
   it('hides everything about an unexpected error', () => {
     const problem = toProblem(new Error('relation "orders" does not exist at db-primary.internal:5432'), '/orders');
     expect(problem.unexpected).toBe(true);
-    expect(problem.body).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance: '/orders' });
+    expect(problem.body).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred.',
+      instance: '/orders',
+    });
   });
 });
 

@@ -84,7 +84,11 @@ export function toProblem(error: unknown, instance: string): Problem & { unexpec
   }
   if (isTransientError(error)) {
     // A dependency is away or saturated (pool wait, connection refused): the client may retry.
-    return { body: build(503, 'temporarily-unavailable', 'The service is temporarily unable to handle the request; retry shortly.', instance), headers: { 'Retry-After': '1' }, unexpected: true };
+    return {
+      body: build(503, 'temporarily-unavailable', 'The service is temporarily unable to handle the request; retry shortly.', instance),
+      headers: { 'Retry-After': '1' },
+      unexpected: true,
+    };
   }
   return { body: build(500, 'internal', 'An unexpected error occurred.', instance), headers: {}, unexpected: true };
 }

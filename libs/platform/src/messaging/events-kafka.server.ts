@@ -18,8 +18,17 @@ import { withConsumerSpan } from '../observability/tracing';
 import { createKafka } from './kafka-client';
 import { MessagingSettings } from './messaging-settings';
 
-const consumed = counter({ name: 'kafka_messages_consumed_total', help: 'Messages handled, by outcome', labelNames: ['service', 'topic', 'event_type', 'outcome'] });
-const handleSeconds = histogram({ name: 'kafka_handler_duration_seconds', help: 'Time spent handling one event', labelNames: ['service', 'event_type'], buckets: LATENCY_BUCKETS });
+const consumed = counter({
+  name: 'kafka_messages_consumed_total',
+  help: 'Messages handled, by outcome',
+  labelNames: ['service', 'topic', 'event_type', 'outcome'],
+});
+const handleSeconds = histogram({
+  name: 'kafka_handler_duration_seconds',
+  help: 'Time spent handling one event',
+  labelNames: ['service', 'event_type'],
+  buckets: LATENCY_BUCKETS,
+});
 const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent to a dead-letter topic', labelNames: ['service', 'topic'] });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,11 @@ import { currentTraceHeaders } from '../observability/trace-propagation';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
 import { OutboxRelay } from './outbox.relay';
 
-const duplicates = counter({ name: 'events_duplicate_total', help: 'Consumed events skipped because they were already processed', labelNames: ['service', 'event_type'] });
+const duplicates = counter({
+  name: 'events_duplicate_total',
+  help: 'Consumed events skipped because they were already processed',
+  labelNames: ['service', 'event_type'],
+});
 
 export interface UnitOfWork<T> {
   result: T;

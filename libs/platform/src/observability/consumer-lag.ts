@@ -77,7 +77,9 @@ export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
       const committed = await this.admin.fetchOffsets({ groupId: `${topicPrefix}${service}`, topics: topics.map((topic) => topicName(topic, topicPrefix)) });
       for (const topic of topics) {
         const ends = await this.admin.fetchTopicOffsets(topicName(topic, topicPrefix));
-        const offsets = new Map(committed.find((entry) => entry.topic === topicName(topic, topicPrefix))?.partitions.map((p) => [p.partition, Number(p.offset)]));
+        const offsets = new Map(
+          committed.find((entry) => entry.topic === topicName(topic, topicPrefix))?.partitions.map((p) => [p.partition, Number(p.offset)]),
+        );
         // A partition the group never committed on is read from its beginning (fromBeginning).
         const lag = ends.reduce((sum, end) => {
           const from = offsets.get(end.partition) ?? -1;
@@ -86,7 +88,11 @@ export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
         consumerLag.set({ service, topic }, lag);
 
         const dead = await this.admin.fetchTopicOffsets(deadLetterTopic(topic, topicPrefix)).catch(() => null);
-        if (dead) deadLetters.set({ topic }, dead.reduce((sum, end) => sum + Math.max(0, Number(end.high) - Number(end.low)), 0));
+        if (dead)
+          deadLetters.set(
+            { topic },
+            dead.reduce((sum, end) => sum + Math.max(0, Number(end.high) - Number(end.low)), 0),
+          );
       }
       this.refreshedAt = Date.now();
       this.failing = false;

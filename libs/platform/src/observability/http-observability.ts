@@ -48,10 +48,14 @@ export function observeHttp(app: INestApplication): void {
       return done();
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const span = tracer.startSpan(`${request.method} ${route}`, {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'http.route': route },
-    }, parent);
+    const span = tracer.startSpan(
+      `${request.method} ${route}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'http.route': route },
+      },
+      parent,
+    );
     const active = trace.setSpan(parent, span);
     observations.set(request, { startedAt: process.hrtime.bigint(), span, context: active });
     context.with(active, done);

@@ -66,7 +66,10 @@ describe('platform log lines', () => {
     const middleware = pinoHttp(params, sink());
     const server: Server = createServer((request, response) => {
       middleware(request, response);
-      request.log.info({ headers: request.headers, config: { AUTH_JWT_SECRET: 'jwt-secret-value', DATABASE_URL: 'postgres://u:db-password@db/x' }, password: 'pw-value' }, 'handling');
+      request.log.info(
+        { headers: request.headers, config: { AUTH_JWT_SECRET: 'jwt-secret-value', DATABASE_URL: 'postgres://u:db-password@db/x' }, password: 'pw-value' },
+        'handling',
+      );
       response.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -84,7 +87,9 @@ describe('platform log lines', () => {
     for (const secret of ['secret-token', 'cookie-value', 'key-value', 'jwt-secret-value', 'db-password', 'pw-value']) expect(output).not.toContain(secret);
     expect(output).toContain('[redacted]');
     expect(parsed()).toEqual(
-      expect.arrayContaining([expect.objectContaining({ msg: 'request completed', req: expect.objectContaining({ method: 'GET', url: '/orders' }), res: { statusCode: 200 } })]),
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'request completed', req: expect.objectContaining({ method: 'GET', url: '/orders' }), res: { statusCode: 200 } }),
+      ]),
     );
   });
 });

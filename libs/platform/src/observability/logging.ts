@@ -56,7 +56,11 @@ export function loggerParams(options: { service: string; level: string; pretty: 
       autoLogging: { ignore: (request) => UNLOGGED_PATHS.includes(pathOf(request)) },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (request: { id: unknown; method: string; url?: string; originalUrl?: string }) => ({ id: request.id, method: request.method, url: pathOf(request) }),
+        req: (request: { id: unknown; method: string; url?: string; originalUrl?: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: pathOf(request),
+        }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
       transport: options.pretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,

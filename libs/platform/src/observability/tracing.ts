@@ -54,7 +54,14 @@ export function startTracing(options: TracingOptions): NodeTracerProvider | null
 /** Flushes and stops one service's provider (all of them without a name). */
 export async function stopTracing(serviceName?: string): Promise<void> {
   const names = serviceName ? [serviceName] : [...providers.keys()];
-  await Promise.all(names.map((name) => providers.get(name)?.shutdown().catch(() => undefined)));
+  await Promise.all(
+    names.map((name) =>
+      providers
+        .get(name)
+        ?.shutdown()
+        .catch(() => undefined),
+    ),
+  );
   for (const name of names) providers.delete(name);
 }
 
@@ -114,7 +121,10 @@ export async function withConsumerSpan<T>(envelope: EventEnvelope, headers: IHea
   return withLogFields(fields, () =>
     tracerOf(service).startActiveSpan(
       `Handle${envelope.eventType}`,
-      { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'order.id': envelope.orderId ?? '', 'event.id': envelope.eventId, 'event.type': envelope.eventType } },
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.system': 'kafka', 'order.id': envelope.orderId ?? '', 'event.id': envelope.eventId, 'event.type': envelope.eventType },
+      },
       parent,
       async (span) => {
         try {
