@@ -240,7 +240,7 @@ async function main() {
           const { sku, tokens } = await prepareSaga(stack);
           progress(`${variant.label} round ${r}/${rounds}: intake max`);
           const intake = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `cmp-${r}-${Date.now()}` }), connections: 64, duration: CONFIG.intake.ladderSeconds });
-          await stack.waitTerminal(new Date(0), 0, 180_000, ({ total, terminal }) => progress(`${variant.label}: draining ${terminal}/${total}`));
+          await stack.waitTerminal(new Date(0), 0, 180_000, ({ total, terminal }) => progress(`${variant.label}: draining ${terminal}/${total} terminal`));
           const drain = await settleWindow({ stack, sku, tokens, rate: null, seconds: CONFIG.settle.drainSeconds, progress, label: `${variant.label} drain` });
           const half = await settleWindow({ stack, sku, tokens, rate: 250, seconds: CONFIG.settle.seconds, progress, label: `${variant.label} 250/s` });
           return { intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes };

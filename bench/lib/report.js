@@ -75,7 +75,7 @@ function writeReport(file, r, resultsFile) {
   }
 
   if (r.comparison) {
-    lines.push('## Before / after the fixes (measured in this run, interleaved)');
+    lines.push('## Baseline vs experiment build (measured in this run, 3 interleaved rounds, medians)');
     lines.push('');
     lines.push(table(['build', 'intake max orders/s', 'settle capacity orders/s', 'settle p50 at 250/s ms', 'settle p99 at 250/s ms'], r.comparison.map((c) => [c.label, fmt(c.intakeMax), fmt(c.settleCapacity), fmt(c.settleP50At250), fmt(c.settleP99At250)])));
     lines.push('');
