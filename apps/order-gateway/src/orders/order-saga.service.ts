@@ -28,7 +28,7 @@ export class OrderSagaService {
   }
 
   onPaymentFailed(event: EnvelopeOf<'PaymentFailed'>) {
-    return this.advance('payment-failed', event, 'CANCELLED', { reason: 'PAYMENT_FAILED' satisfies CancelReason });
+    return this.advance('payment-failed', event, 'CANCELLED', { reason: 'PAYMENT_FAILED' satisfies CancelReason, via: 'RESERVED' });
   }
 
   onStockCommitted(event: EnvelopeOf<'StockCommitted'>) {

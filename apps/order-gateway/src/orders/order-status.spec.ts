@@ -1,4 +1,4 @@
-import { canTransition, isCancellable, isTerminal, ORDER_STATUSES, OrderStatus, pathTo } from './order-status';
+import { canTransition, isCancellable, isTerminal, ORDER_STATUSES, OrderStatus, pathTo, pathVia } from './order-status';
 
 describe('order state machine', () => {
   const allowed: Array<[OrderStatus, OrderStatus]> = [
@@ -41,5 +41,12 @@ describe('order state machine', () => {
   it('cancels directly, never through another status', () => {
     expect(pathTo('CREATED', 'CANCELLED')).toEqual(['CANCELLED']);
     expect(pathTo('RESERVED', 'CANCELLED')).toEqual(['CANCELLED']);
+  });
+
+  it('records the reservation a payment failure implies, when the failure arrives first', () => {
+    expect(pathVia('CREATED', 'RESERVED', 'CANCELLED')).toEqual(['RESERVED', 'CANCELLED']);
+    expect(pathVia('RESERVED', 'RESERVED', 'CANCELLED')).toEqual(['CANCELLED']);
+    expect(pathVia('CANCELLED', 'RESERVED', 'CANCELLED')).toBeNull();
+    expect(pathVia('PAID', 'RESERVED', 'CANCELLED')).toBeNull();
   });
 });

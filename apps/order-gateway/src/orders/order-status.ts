@@ -47,4 +47,16 @@ export function pathTo(from: OrderStatus, target: OrderStatus): OrderStatus[] | 
   return null;
 }
 
+/**
+ * Like `pathTo`, but through `via` when the order has not reached it yet: a payment
+ * outcome implies the reservation before it, so a PaymentFailed that overtakes its
+ * OrderReserved still records CREATED > RESERVED > CANCELLED.
+ */
+export function pathVia(from: OrderStatus, via: OrderStatus, target: OrderStatus): OrderStatus[] | null {
+  const first = pathTo(from, via);
+  if (!first) return pathTo(from, target);
+  const rest = pathTo(via, target);
+  return rest ? [...first, ...rest] : null;
+}
+
 export type { CancelReason };

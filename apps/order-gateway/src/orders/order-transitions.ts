@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CancelReason, createEvent, EventEnvelope } from '@orders/events';
 import { EntityManager } from 'typeorm';
 import { orderSettleSeconds, recordTransition } from './order-metrics';
-import { isTerminal, OrderStatus, pathTo } from './order-status';
+import { isTerminal, OrderStatus, pathTo, pathVia } from './order-status';
 
 export interface LockedOrder {
   id: string;
@@ -14,6 +14,8 @@ export interface LockedOrder {
 
 export interface TransitionCause {
   reason?: CancelReason;
+  /** A status the order must have passed first (recorded if the event overtook it). */
+  via?: OrderStatus;
   /** For OrderPaid: the payment that paid the order. */
   payment?: { paymentId: string; amountCents: number };
 }
@@ -33,7 +35,7 @@ export class OrderTransitions {
   }
 
   async move(manager: EntityManager, order: LockedOrder, target: OrderStatus, cause: TransitionCause = {}): Promise<EventEnvelope[] | null> {
-    const path = pathTo(order.status, target);
+    const path = cause.via ? pathVia(order.status, cause.via, target) : pathTo(order.status, target);
     if (!path) return null;
     const at = new Date().toISOString();
     const reason = target === 'CANCELLED' ? (cause.reason ?? null) : null;

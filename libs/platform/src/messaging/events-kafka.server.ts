@@ -10,7 +10,7 @@ import {
   topicName,
   topicsConsumedBy,
 } from '@orders/events';
-import { Consumer, EachMessagePayload, IHeaders, Partitioners } from 'kafkajs';
+import { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Partitioners } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isTransientError } from '../database/transient-errors';
 import { counter, histogram, LATENCY_BUCKETS } from '../observability/metrics';
@@ -31,6 +31,9 @@ const handleSeconds = histogram({
 });
 const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent to a dead-letter topic', labelNames: ['service', 'topic'] });
 
+/** Keys of one partition's batch handled at the same time, when the settings do not say. */
+const DEFAULT_KEY_CONCURRENCY = 8;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -42,8 +45,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * - retries a failing handler: without limit while a dependency is away (the partition
  *   waits, nothing is skipped), a few times with backoff for any other error, then sends
  *   the message to the topic's dead-letter twin so the partition keeps moving;
- * - commits an offset only after its handler returned (kafkajs resolves the offset when
- *   the message handler resolves), so an effect is durable before its message is acknowledged.
+ * - consumes by batch (`eachBatch`, trap #1 of perf-notes): within a partition's batch,
+ *   messages of one key (one order, one sku) run one after another in offset order, and
+ *   different keys run concurrently (up to `keyConcurrency`), so one slow transaction no
+ *   longer holds up every other order of its partition;
+ * - commits an offset only after its handler returned, and only for the contiguous prefix of
+ *   the batch whose handlers all returned, so an effect is durable before its message — and
+ *   every message before it — is acknowledged.
  */
 export class EventsKafkaServer extends ServerKafka {
   protected override readonly logger = new Logger(EventsKafkaServer.name);
@@ -88,8 +96,54 @@ export class EventsKafkaServer extends ServerKafka {
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.handleMessage(payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
+  }
+
+  /**
+   * One partition's batch. Per-key lanes keep the order of events of one order (the saga's
+   * ordering guarantee is per key: every message is keyed by order id, snapshots by sku);
+   * offsets are resolved only up to the first message not yet handled.
+   */
+  async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
+    const messages = batch.messages;
+    const lanes = new Map<string, KafkaMessage[]>();
+    for (const message of messages) {
+      const key = message.key?.toString('latin1') ?? '';
+      const lane = lanes.get(key);
+      if (lane) lane.push(message);
+      else lanes.set(key, [message]);
+    }
+    const handled = new Set<string>();
+    let next = 0;
+    let failure: unknown = null;
+    const markHandled = (offset: string) => {
+      handled.add(offset);
+      while (next < messages.length && handled.has(messages[next].offset)) resolveOffset(messages[next++].offset);
+    };
+    const stopped = () => failure !== null || !isRunning() || isStale();
+    const queue = [...lanes.values()];
+    const worker = async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const message of lane) {
+          if (stopped()) return;
+          try {
+            await this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause });
+          } catch (error) {
+            failure ??= error;
+            return;
+          }
+          markHandled(message.offset);
+          // kafkajs sends a heartbeat only when heartbeatInterval has passed: cheap to call often.
+          await heartbeat().catch(() => undefined);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.settings.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY, lanes.size) }, worker));
+    await commitOffsetsIfNecessary();
+    if (failure !== null) throw failure;
   }
 
   override async handleMessage(payload: EachMessagePayload): Promise<void> {
