@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { TestSystem } from '../support/system';
 import { runFlashSale, SaleResult, waitForRedisServing, waitUntil } from './flash-sale';
-import { PrivateRedis } from './private-redis';
+import { PrivateRedis } from '../support/private-redis';
 
 const UNITS = 100;
 const BUYERS = 2_000;

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { TestSystem } from '../support/system';
 import { engineOf, waitForRedisServing, waitUntil } from './flash-sale';
-import { PrivateRedis } from './private-redis';
+import { PrivateRedis } from '../support/private-redis';
 
 /**
  * The inventory engine beyond the flash sale: all-or-nothing multi-item orders on both

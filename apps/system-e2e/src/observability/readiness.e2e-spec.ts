@@ -1,43 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import request from 'supertest';
-import { freePort } from '../support/isolated-resources';
+import { PrivateRedis } from '../support/private-redis';
 import { TestSystem } from '../support/system';
-
-/** A private redis-server for this file: the shared one on 6379 is never stopped. */
-class PrivateRedis {
-  private child: ChildProcess | null = null;
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-}
 
 /** /ready names a dependency that went away, and recovers by itself when it is back. */
 describe('readiness follows Redis going away and coming back', () => {
@@ -45,8 +8,8 @@ describe('readiness follows Redis going away and coming back', () => {
   let system: TestSystem;
 
   beforeAll(async () => {
-    redis = new PrivateRedis(await freePort());
-    await redis.start();
+    // A private redis-server: the shared one on 6379 is never stopped.
+    redis = await PrivateRedis.start();
     system = await TestSystem.start({ env: { REDIS_URL: redis.url } });
   });
 
