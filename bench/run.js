@@ -156,7 +156,8 @@ async function prepareSaga(stack, users = 2000, skus = 32) {
 
 async function main() {
   await ensureInfrastructure();
-  const results = { startedAt: new Date().toISOString(), quick: QUICK, machine: machine(), loadBefore: loadavg().map((v) => round(v, 2)), config: CONFIG, scenarios: SCENARIOS };
+  const command = [...Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v}`), 'npm run bench'].join(' ');
+  const results = { startedAt: new Date().toISOString(), command, quick: QUICK, machine: machine(), loadBefore: loadavg().map((v) => round(v, 2)), config: CONFIG, scenarios: SCENARIOS };
   step(`machine: ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, node ${results.machine.node}, postgres ${results.machine.postgres} (synchronous_commit=${results.machine.synchronousCommit}), redis ${results.machine.redis}, kafka ${results.machine.kafka}; load ${results.loadBefore.join(' ')}`);
   const save = () => {
     mkdirSync(join(__dirname, 'results'), { recursive: true });

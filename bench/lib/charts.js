@@ -98,7 +98,7 @@ function flashSaleChart(flash) {
 function comparisonChart(comparison) {
   const labels = comparison.map((c) => c.label);
   return render({
-    ...base('Baseline vs eachBatch experiment (same run)', 'settle capacity orders/s and gateway intake orders/s'),
+    ...base('Before/after (same run, interleaved rounds)', 'settle capacity orders/s and gateway intake orders/s (saga running)'),
     xAxis: { type: 'category', data: ['settle capacity /s', 'intake max /s'] },
     yAxis: { type: 'value' },
     series: comparison.map((c) => ({ name: c.label, type: 'bar', label: { show: true, position: 'top' }, data: [c.settleCapacity, c.intakeMax] })),
