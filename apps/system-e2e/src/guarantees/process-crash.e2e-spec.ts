@@ -68,4 +68,22 @@ describe('a service killed mid-flow (SIGKILL) and restarted', () => {
     await system.assertStockConserved();
     console.log(`process-crash: ${accepted.length} orders placed, ${orders.length} terminal, ${confirmed} confirmed, duplicates 0, stock delta 0`);
   }, 240_000);
+
+  it('drains on SIGTERM: stops consuming, flushes its outbox, and the saga completes after restart', async () => {
+    const before = accepted.length;
+    await placeBatch(10);
+    const payment = system.process('payment-service');
+    await payment.kill('SIGTERM');
+    expect(payment.readLog()).toContain('stopped consuming and flushed the outbox');
+    await placeBatch(5);
+    await payment.start();
+
+    const orders = await system.waitForTerminal(
+      accepted.slice(before).map((order) => order.id),
+      120_000,
+    );
+    expect(orders).toHaveLength(15);
+    await system.waitUntilQuiet(60_000);
+    await system.assertStockConserved();
+  }, 240_000);
 });

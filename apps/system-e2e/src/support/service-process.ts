@@ -13,6 +13,7 @@ export type ServiceName = 'order-gateway' | 'inventory-service' | 'payment-servi
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  private readonly output: string[] = [];
   readonly url: string;
 
   constructor(
@@ -35,10 +36,17 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.pipe(log);
+    this.child.stdout!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     this.child.stderr!.pipe(log);
     const child = this.child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // 'close', not 'exit': only then has everything the process wrote been read.
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     await this.waitReady();
+  }
+
+  /** What the process logged so far, all starts included (JSON lines). */
+  readLog(): string {
+    return this.output.join('');
   }
 
   /** SIGKILL: no shutdown hook runs, nothing is flushed — the crash the saga must survive. */
