@@ -1,11 +1,12 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { HttpApp } from './http/create-http-app';
 import { ServiceConfig } from './config/service-config';
 import { startTracing, stopTracing } from './observability/tracing';
 
 const LISTEN_BACKLOG = 4096;
 
-/** Last step of a shutdown: export the spans still buffered. */
+/** Last step of a shutdown: export the spans and log lines still buffered. */
 @Injectable()
 export class TracingShutdown implements OnApplicationShutdown {
   private service = '';
@@ -17,6 +18,8 @@ export class TracingShutdown implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.service) await stopTracing(this.service);
+    // Nest re-raises the signal right after the hooks: write out buffered log lines first.
+    await new Promise<void>((resolve) => (PinoLogger.root ? PinoLogger.root.flush(() => resolve()) : resolve()));
   }
 }
 

@@ -147,3 +147,45 @@ describe('poison messages and dead-letter topics', () => {
     expect(await redriveDeadLetters(system.brokers, system.prefix, Topics.CatalogEvents)).toBe(before.length);
   });
 });
+
+/**
+ * A handler that keeps failing on a valid event (here: a table inventory needs is gone) is
+ * retried with backoff a bounded number of times, then dead-lettered with the real reason;
+ * once the cause is fixed, the next order of the same partition flows again.
+ */
+describe('a handler that keeps failing', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await TestSystem.start();
+    await system.createProduct({ sku: 'BROKEN-FAN', initialStock: 5 });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('is retried, then dead-lettered with its error; the partition keeps moving', async () => {
+    await system.db.query('ALTER TABLE inventory.reservations RENAME TO reservations_away');
+    let poisoned: string;
+    try {
+      const placed = await system.placeOrder('fran', { items: [{ sku: 'BROKEN-FAN', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+      poisoned = placed.body.id;
+      const letters = await eventually(
+        () => listDeadLetters(system.brokers, system.prefix, Topics.OrderEvents),
+        (found) => found.some((letter) => letter.key === poisoned),
+      );
+      const letter = letters.find((found) => found.key === poisoned)!;
+      expect(letter.consumer).toBe('inventory-service');
+      expect(letter.error).toContain('reservations');
+      expect(letter.headers['x-dlq-attempts']).toBe('5');
+    } finally {
+      await system.db.query('ALTER TABLE inventory.reservations_away RENAME TO reservations');
+    }
+
+    const next = await system.placeOrder('gina', { items: [{ sku: 'BROKEN-FAN', quantity: 1 }], paymentMethod: 'pm_card_ok' }, { prefer: 'wait=20' });
+    expect(next.body.status).toBe('CONFIRMED');
+    const { rows } = await system.db.query('SELECT status FROM gateway.orders WHERE id = $1', [poisoned!]);
+    expect(rows).toEqual([{ status: 'CREATED' }]); // parked in the DLQ, for an operator to re-drive
+  });
+});

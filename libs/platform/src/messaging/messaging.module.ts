@@ -33,8 +33,11 @@ export class MessagingModule {
 /** Makes the HTTP app hybrid: the Kafka transport delivers events to `@EventPattern` handlers. */
 export function connectEventConsumer(app: INestApplication, settings: MessagingSettings): EventsKafkaServer {
   const server = new EventsKafkaServer(settings);
-  const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
+  // Deferred, so the filter is in place before the handlers are wired (Nest ignores global
+  // filters registered after); the app's own init runs the lifecycle hooks, once.
+  const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false, deferInitialization: true });
   microservice.useGlobalFilters(new RethrowToTransportFilter());
+  (microservice as unknown as { setIsInitHookCalled(called: boolean): void }).setIsInitHookCalled(true);
   app.get(GracefulShutdown).register(server);
   return server;
 }
