@@ -14,6 +14,8 @@ import { join } from 'node:path';
 export type Env = Record<string, string>;
 
 export interface SystemOptions {
+  /** Reach PostgreSQL on another port for one service (e.g. through a TcpProxy the test can cut). */
+  inventoryDatabasePort?: number;
   /** Run each service as its own OS process (from `npm run build`) instead of in this one. */
   processes?: boolean;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
@@ -91,13 +93,20 @@ export class TestSystem {
     };
   }
 
+  private inventoryDatabase(): Env {
+    if (!this.options.inventoryDatabasePort) return {};
+    const url = new URL(databaseUrl(this.database));
+    url.port = String(this.options.inventoryDatabasePort);
+    return { DATABASE_URL: url.toString() };
+  }
+
   private async boot(): Promise<void> {
     await createTestDatabase(this.database);
     await createTestTopics(this.brokers, this.prefix);
     await this.recorder.start();
     if (this.options.processes) return this.bootProcesses();
 
-    this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.options.inventory }));
+    this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.inventoryDatabase(), ...this.options.inventory }));
     await this.inventory.listen(0, '127.0.0.1');
     this.inventoryUrl = await this.inventory.getUrl();
     this.payment = await createPaymentApp(loadConfig(PaymentConfig, { ...this.baseEnv(), ...this.options.payment }));
@@ -114,7 +123,7 @@ export class TestSystem {
     // Separate processes log to files: keep info lines there for post-mortems.
     const logLevel = { LOG_LEVEL: process.env.TEST_PROCESS_LOG_LEVEL ?? 'info' };
     const specs: Array<[ServiceName, number, Env]> = [
-      ['inventory-service', inventoryPort, { ...this.baseEnv(), ...logLevel, ...this.options.inventory }],
+      ['inventory-service', inventoryPort, { ...this.baseEnv(), ...logLevel, ...this.inventoryDatabase(), ...this.options.inventory }],
       ['payment-service', paymentPort, { ...this.baseEnv(), ...logLevel, ...this.options.payment }],
       ['order-gateway', gatewayPort, { ...this.baseEnv(), ...logLevel, INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
     ];
