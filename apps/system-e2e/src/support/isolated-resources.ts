@@ -45,15 +45,27 @@ export function testToken(userId: string, roles: string[] = [], expiresIn = 600)
   return sign({ sub: userId, roles }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports handed to child processes come from a range below Linux's ephemeral ports (32768+),
+// walked from a per-process offset: a port asked of the kernel with listen(0) is an ephemeral
+// one that an outgoing connection, or another worker's freePort, can take before the child binds.
+const PORT_RANGE = { from: 20_000, size: 12_000 };
+let nextPort = PORT_RANGE.from + ((process.pid * 7_919) % PORT_RANGE.size);
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 1_000; tries++) {
+    const port = nextPort;
+    nextPort = PORT_RANGE.from + ((nextPort - PORT_RANGE.from + 1) % PORT_RANGE.size);
+    if (await isFree(port)) return port;
+  }
+  throw new Error('no free port');
 }
 
 export { databaseUrl };
