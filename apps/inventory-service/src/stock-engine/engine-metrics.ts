@@ -1,4 +1,4 @@
-import { gauge, histogram } from '@orders/platform';
+import { counter, gauge, histogram } from '@orders/platform';
 
 export const reserveLatency = histogram({
   name: 'inventory_reserve_latency_seconds',
@@ -19,3 +19,9 @@ export const breakerState = gauge({
 });
 
 export const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export const shortDisputes = counter({
+  name: 'inventory_redis_short_disputes_total',
+  help: 'Redis said short while Postgres showed the stock: explained by in-flight holds (Redis stands) or an under-count (Postgres reserves)',
+  labelNames: ['outcome'],
+});

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
-export const SCRIPT_NAMES = ['reserve', 'settle', 'adjust', 'load-sku', 'heal', 'snapshot', 'rewarm'] as const;
+export const SCRIPT_NAMES = ['reserve', 'settle', 'adjust', 'load-sku', 'heal', 'snapshot', 'rewarm', 'open-holds'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 /**

@@ -62,15 +62,18 @@ export interface PostgresReconcileView {
   reservationState: Map<string, string>;
 }
 
-/** Stock and the ledger state of `orderIds`, in one statement so both come from one snapshot. */
-export async function readReconcileView(manager: EntityManager, orderIds: string[]): Promise<PostgresReconcileView> {
+/**
+ * Stock (of `skus`, or all) and the ledger state of `orderIds`, in one statement so both
+ * come from one snapshot.
+ */
+export async function readReconcileView(manager: EntityManager, orderIds: string[], skus: string[] | null = null): Promise<PostgresReconcileView> {
   const [row]: Array<{ stock: Array<{ sku: string; available: number }> | null; ledger: Array<{ order_id: string; state: string }> | null }> =
     await manager.query(
       `SELECT
-       (SELECT json_agg(json_build_object('sku', sku, 'available', available)) FROM stock) AS stock,
+       (SELECT json_agg(json_build_object('sku', sku, 'available', available)) FROM stock WHERE $2::text[] IS NULL OR sku = ANY($2::text[])) AS stock,
        (SELECT json_agg(json_build_object('order_id', order_id, 'state', state))
           FROM (SELECT DISTINCT order_id, state FROM reservations WHERE order_id = ANY($1::uuid[])) held) AS ledger`,
-      [orderIds],
+      [orderIds, skus],
     );
   return {
     available: new Map((row.stock ?? []).map((item) => [item.sku, item.available])),

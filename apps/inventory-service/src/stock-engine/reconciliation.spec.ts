@@ -1,5 +1,5 @@
 import { PostgresReconcileView } from './postgres-stock';
-import { planReconciliation } from './reconciliation';
+import { availableNetOfInFlight, inFlightUnits, planReconciliation } from './reconciliation';
 import { RedisStockView } from './redis-stock';
 
 const NOW = 1_000_000;
@@ -65,5 +65,39 @@ describe('planReconciliation', () => {
   it('reports a sku missing from Redis so that it gets loaded', () => {
     const plan = planReconciliation(redisView({}), postgresView({ a: 4 }), NOW, GRACE, new Map([['a', ':-4']]));
     expect(plan.drift).toEqual([{ sku: 'a', drift: -4, redisAvailable: null, expected: 4, version: '', confirmed: true }]);
+  });
+});
+
+describe('inFlightUnits', () => {
+  it('counts young holds without a ledger row, per sku; not orphans, not holds Postgres already counts', () => {
+    const holds = [
+      {
+        orderId: 'young',
+        at: NOW - 10,
+        items: [
+          { sku: 'a', quantity: 2 },
+          { sku: 'b', quantity: 1 },
+        ],
+      },
+      { orderId: 'young-too', at: NOW - GRACE, items: [{ sku: 'a', quantity: 1 }] },
+      { orderId: 'orphan', at: NOW - GRACE - 1, items: [{ sku: 'a', quantity: 5 }] },
+      { orderId: 'reserved', at: NOW - 10, items: [{ sku: 'a', quantity: 7 }] },
+    ];
+    const postgres = postgresView({ a: 4, b: 1 }, { reserved: 'RESERVED' });
+
+    const inFlight = inFlightUnits(holds, postgres, NOW, GRACE);
+
+    expect(inFlight).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 1],
+      ]),
+    );
+    expect(availableNetOfInFlight(postgres, inFlight)).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 0],
+      ]),
+    );
   });
 });

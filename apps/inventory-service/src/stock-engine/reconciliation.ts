@@ -46,27 +46,24 @@ export function planReconciliation(
   previous: Map<string, string>,
 ): ReconciliationPlan {
   const holds: HoldCorrection[] = [];
-  const inFlight = new Map<string, number>();
   const touched = new Set<string>();
   for (const hold of redis.holds) {
     const state = postgres.reservationState.get(hold.orderId);
     let correction: HoldCorrection | null = null;
     if (state === 'COMMITTED') correction = { orderId: hold.orderId, action: 'commit', reason: 'missed-commit' };
     else if (state === 'RELEASED') correction = { orderId: hold.orderId, action: 'release', reason: 'missed-release' };
-    else if (state === undefined && now - hold.at > graceMs) correction = { orderId: hold.orderId, action: 'undo', reason: 'orphan' };
+    else if (state === undefined && !isInFlight(hold, state, now, graceMs)) correction = { orderId: hold.orderId, action: 'undo', reason: 'orphan' };
     if (correction) {
       holds.push(correction);
       for (const item of hold.items) touched.add(item.sku);
-    } else if (state === undefined) {
-      for (const item of hold.items) inFlight.set(item.sku, (inFlight.get(item.sku) ?? 0) + item.quantity);
     }
   }
 
   const drift: DriftFinding[] = [];
   const observed = new Map<string, string>();
-  for (const [sku, available] of postgres.available) {
+  const expectedAvailable = availableNetOfInFlight(postgres, inFlightUnits(redis.holds, postgres, now, graceMs));
+  for (const [sku, expected] of expectedAvailable) {
     const cached = redis.stock.get(sku);
-    const expected = available - (inFlight.get(sku) ?? 0);
     const redisAvailable = cached ? cached.available : null;
     const finding = redisAvailable === null ? -expected : redisAvailable - expected;
     if (finding === 0 && redisAvailable !== null) continue;
@@ -76,4 +73,27 @@ export function planReconciliation(
     drift.push({ sku, drift: finding, redisAvailable, expected, version, confirmed: !touched.has(sku) && previous.get(sku) === key });
   }
   return { holds, drift, observed };
+}
+
+/**
+ * A Redis hold without a Postgres ledger row is in flight while it is young: its
+ * transaction has not committed yet (or will be retried). Older, it is an orphan.
+ */
+function isInFlight(hold: { at: number }, ledgerState: string | undefined, now: number, graceMs: number): boolean {
+  return ledgerState === undefined && now - hold.at <= graceMs;
+}
+
+/** Units per sku that Redis holds for in-flight orders and Postgres does not count yet. */
+export function inFlightUnits(holds: RedisStockView['holds'], postgres: PostgresReconcileView, now: number, graceMs: number): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const hold of holds) {
+    if (!isInFlight(hold, postgres.reservationState.get(hold.orderId), now, graceMs)) continue;
+    for (const item of hold.items) units.set(item.sku, (units.get(item.sku) ?? 0) + item.quantity);
+  }
+  return units;
+}
+
+/** What Postgres has left for new orders once the in-flight holds commit. */
+export function availableNetOfInFlight(postgres: PostgresReconcileView, inFlight: Map<string, number>): Map<string, number> {
+  return new Map([...postgres.available].map(([sku, available]) => [sku, available - (inFlight.get(sku) ?? 0)]));
 }

@@ -37,6 +37,23 @@ export interface WarmState {
 
 type ScriptCall = (keys: string[], args: Array<string | number>) => Promise<unknown>;
 
+/** Decodes `{order, at, n, stockKey, qty, ...}` per hold (snapshot.lua, open-holds.lua). */
+function parseHolds(reply: Array<string | number>, stockPrefix: string): RedisStockView['holds'] {
+  const holds: RedisStockView['holds'] = [];
+  for (let i = 0; i < reply.length;) {
+    const orderId = String(reply[i]);
+    const at = Number(reply[i + 1]);
+    const n = Number(reply[i + 2]);
+    const items: ItemQuantity[] = [];
+    for (let j = 0; j < n; j++) {
+      items.push({ sku: String(reply[i + 3 + 2 * j]).slice(stockPrefix.length), quantity: Number(reply[i + 4 + 2 * j]) });
+    }
+    holds.push({ orderId, at, items });
+    i += 3 + 2 * n;
+  }
+  return holds;
+}
+
 const SETTLE_CODES: Record<SettleTarget, string> = { commit: 'C', release: 'R', undo: 'X' };
 const SETTLED_RECORD_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -112,19 +129,13 @@ export class RedisStock {
     for (let i = 0; i < stockReply.length; i += 3) {
       if (stockReply[i + 1] !== '') stock.set(stockReply[i], { available: Number(stockReply[i + 1]), version: stockReply[i + 2] });
     }
-    const holds: RedisStockView['holds'] = [];
-    for (let i = 0; i < holdReply.length;) {
-      const orderId = String(holdReply[i]);
-      const at = Number(holdReply[i + 1]);
-      const n = Number(holdReply[i + 2]);
-      const items: ItemQuantity[] = [];
-      for (let j = 0; j < n; j++) {
-        items.push({ sku: String(holdReply[i + 3 + 2 * j]).slice(stockPrefix.length), quantity: Number(holdReply[i + 4 + 2 * j]) });
-      }
-      holds.push({ orderId, at, items });
-      i += 3 + 2 * n;
-    }
-    return { warm: warm === 1, stock, holds };
+    return { warm: warm === 1, stock, holds: parseHolds(holdReply, stockPrefix) };
+  }
+
+  /** The open holds with items on `skus` (only those items): one atomic read, O(open holds). */
+  async openHolds(skus: string[]): Promise<RedisStockView['holds']> {
+    const reply = (await this.call['open-holds']([KEYS.holds, ...skus.map((sku) => KEYS.stock(sku))], [this.prefix + KEYS.hold('')])) as Array<string | number>;
+    return parseHolds(reply, this.prefix + KEYS.stock(''));
   }
 
   /** Replaces the whole view atomically; afterwards Redis is warm. */

@@ -8,8 +8,9 @@ import { ProductRow } from '../catalog/product-row';
 import { InventoryConfig } from '../config/inventory.config';
 import { ItemQuantity, Shortage, shortagesOf } from '../reservations/stock-ledger';
 import { CircuitBreaker } from './circuit-breaker';
-import { BREAKER_STATE_VALUE, breakerState, reserveLatency } from './engine-metrics';
-import { readAvailable, readWarmState, reserveInPostgres } from './postgres-stock';
+import { BREAKER_STATE_VALUE, breakerState, reserveLatency, shortDisputes } from './engine-metrics';
+import { readAvailable, readReconcileView, readWarmState, reserveInPostgres } from './postgres-stock';
+import { availableNetOfInFlight, inFlightUnits } from './reconciliation';
 import { RedisReserveResult, RedisStock, SettleTarget } from './redis-stock';
 
 const SERVICE = Services.InventoryService;
@@ -44,10 +45,12 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
     // Starts open: whatever Redis holds from before is not trusted until re-warmed.
     this.breaker = new CircuitBreaker({ failureThreshold: config.REDIS_BREAKER_FAILURE_THRESHOLD, openMs: config.REDIS_BREAKER_OPEN_MS }, 'open');
     this.probeEveryMs = config.REDIS_BREAKER_OPEN_MS;
+    this.orphanHoldGraceMs = config.ORPHAN_HOLD_GRACE_MS;
     this.publishState();
   }
 
   private readonly probeEveryMs: number;
+  private readonly orphanHoldGraceMs: number;
 
   onApplicationBootstrap(): void {
     this.probeIfDue();
@@ -108,9 +111,7 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
         );
         const shortages = shortagesOf(items, available);
         if (shortages.length > 0) return { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
-        // Redis under-counts (drift): Postgres has the stock, so Postgres reserves it.
-        this.logger.warn({ order_id: orderId }, 'redis reported a shortage postgres does not see: postgres decides');
-        return null;
+        return this.shortWherePostgresHasStock(manager, orderId, items);
       }
       case 'cold':
         this.logger.warn('redis has no stock view (restarted or never warmed): postgres serves until it is re-warmed');
@@ -120,6 +121,31 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
       default:
         return null;
     }
+  }
+
+  /**
+   * Redis says short, Postgres still shows the stock. Usually other orders hold it in Redis
+   * and their transactions have not committed yet: those orders came first, and taking the
+   * stock from under them in Postgres would refuse them after Redis admitted them (and leave
+   * Redis over-counting once their holds are undone). Only what Postgres has beyond those
+   * in-flight holds is an under-count (drift): then Postgres reserves. Rare, so its cost
+   * (a scan of the open holds, one more read) stays off the common path.
+   */
+  private async shortWherePostgresHasStock(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision | null> {
+    const skus = items.map((item) => item.sku);
+    const holds = await this.redisCall(() => inSpan(SERVICE, 'Redis.OpenHolds', () => this.redisStock.openHolds(skus), { 'order.id': orderId }));
+    if (!holds) return null;
+    const postgres = await readReconcileView(
+      manager,
+      holds.map((hold) => hold.orderId),
+      skus,
+    );
+    const net = availableNetOfInFlight(postgres, inFlightUnits(holds, postgres, Date.now(), this.orphanHoldGraceMs));
+    const shortages = shortagesOf(items, net).map((shortage) => ({ ...shortage, available: Math.max(0, shortage.available) }));
+    shortDisputes.inc({ outcome: shortages.length > 0 ? 'in_flight' : 'under_count' });
+    if (shortages.length > 0) return { ok: false, path: 'redis', shortages, unknown: false };
+    this.logger.warn({ order_id: orderId }, 'redis reported a shortage postgres does not see: postgres decides');
+    return null;
   }
 
   /**

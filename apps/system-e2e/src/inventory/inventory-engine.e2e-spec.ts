@@ -115,6 +115,39 @@ describe('inventory engine', () => {
     expect(await probe.hget(`${system.prefix}inv:hold:${response.body.id}`, 's')).toBe('C');
   });
 
+  it('refuses a late buyer while an earlier order holds the last unit in flight, and lets Postgres serve a real under-count', async () => {
+    await system.createProduct({ sku: 'ENG-LAST', priceCents: 500, initialStock: 1 });
+    const engine = engineOf(system);
+    // An earlier order holds the last unit in Redis; its transaction has not committed yet,
+    // so Postgres still shows the unit (the window at the end of every flash sale).
+    const earlier = randomUUID();
+    expect(await engine.redisStock.reserve(earlier, [{ sku: 'ENG-LAST', quantity: 1 }], Date.now() + 60_000)).toEqual({ kind: 'held' });
+
+    const late = await placeOrder('late-buyer', { items: [{ sku: 'ENG-LAST', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+
+    expect(late.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'OUT_OF_STOCK' });
+    expect(await system.stock('ENG-LAST')).toEqual({ available: 1, reserved: 0, sold: 0, adjusted: 0 });
+    await system.recorder.waitFor(() => system.recorder.typesOf(late.body.id).includes('InventoryReservationFailed'));
+    const failure = system.recorder.of(late.body.id).find((event) => event.envelope.eventType === 'InventoryReservationFailed');
+    expect(failure?.envelope.payload).toEqual({ reason: 'OUT_OF_STOCK', shortages: [{ sku: 'ENG-LAST', requested: 1, available: 0 }] });
+
+    // The earlier order never commits; with its hold gone, Redis under-counts by one unit
+    // (as after a lost release): Postgres has the unit and reserves it.
+    expect(await engine.redisStock.settle(earlier, 'undo')).toBe('OK');
+    await probe.hset(`${system.prefix}inv:sku:ENG-LAST`, 'a', 0);
+
+    const next = await placeOrder('next-buyer', { items: [{ sku: 'ENG-LAST', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+
+    expect(next.body).toMatchObject({ status: 'CONFIRMED' });
+    const { rows } = await system.db.query('SELECT state, path FROM inventory.reservations WHERE order_id = $1', [next.body.id]);
+    expect(rows).toEqual([{ state: 'COMMITTED', path: 'postgres' }]);
+    expect(await system.stock('ENG-LAST')).toEqual({ available: 0, reserved: 0, sold: 1, adjusted: 0 });
+    expect(await redisAvailable('ENG-LAST')).toBe(0);
+    const metrics = await fetch(`${system.inventoryUrl}/metrics`).then((response) => response.text());
+    expect(metrics).toContain('inventory_redis_short_disputes_total{outcome="in_flight"} 1');
+    expect(metrics).toContain('inventory_redis_short_disputes_total{outcome="under_count"} 1');
+  });
+
   it('adjusts stock and updates a product through the gateway, as in the contract', async () => {
     const adjusted = await system.http().post('/admin/inventory/ENG-MUG/adjust').set('authorization', admin()).send({ delta: 5 });
     expect(adjusted.status).toBe(200);
