@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { queryRows, SERVICE_CONFIG } from '@orders/platform';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
 import { IdempotencyKeyReused, IdempotentRequestInFlight } from './idempotency.errors';
 
@@ -67,19 +67,19 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Stores the response, inside the transaction that produced it. Only an IN_FLIGHT claim
-   * can complete: if a request outlived its lease and another one took the key over and
-   * finished first, this UPDATE (which waits for that row lock, then re-checks) matches
-   * nothing and the late transaction rolls back, so one key never yields two orders.
+   * Stores the response, in the statement that produces it: the body of a data-modifying
+   * CTE that returns the key only if the claim is still IN_FLIGHT. If a request outlived
+   * its lease and another one took the key over and finished first, this UPDATE (which
+   * waits for that row lock, then re-checks) matches nothing and the caller writes nothing,
+   * so one key never yields two orders. Parameters are numbered from `firstParam`.
    */
-  async complete(manager: EntityManager, userId: string, key: string, status: number, body: unknown, orderId: string): Promise<void> {
-    const completed = await queryRows(
-      manager,
-      `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = $3, response_body = $4::jsonb, order_id = $5
-        WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT' RETURNING key`,
-      [userId, key, status, JSON.stringify(body), orderId],
-    );
-    if (completed.length !== 1) throw new IdempotentRequestInFlight();
+  completion(userId: string, key: string, status: number, body: unknown, orderId: string, firstParam: number): { sql: string; params: unknown[] } {
+    const [user, idempotencyKey, responseStatus, responseBody, order] = [0, 1, 2, 3, 4].map((offset) => `$${firstParam + offset}`);
+    return {
+      sql: `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = ${responseStatus}::int, response_body = ${responseBody}::jsonb, order_id = ${order}::uuid
+             WHERE user_id = ${user} AND key = ${idempotencyKey} AND state = 'IN_FLIGHT' RETURNING key`,
+      params: [userId, key, status, JSON.stringify(body), orderId],
+    };
   }
 
   /** The request failed before completing: the key is free for a retry. */

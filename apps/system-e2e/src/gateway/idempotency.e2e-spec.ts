@@ -104,6 +104,40 @@ describe('gateway idempotency keys', () => {
     expect(await ordersOf('inflight-user')).toHaveLength(1);
   });
 
+  it('lets a request take over a key whose lease expired; the request that outlived its lease then writes nothing', async () => {
+    // Hold both requests after their claim: the price read waits for the catalog table.
+    const blocker: PoolClient = await system.db.connect();
+    const keyState = async () =>
+      (await system.db.query("SELECT state, locked_until > now() AS leased FROM gateway.idempotency_keys WHERE user_id = 'lease-user' AND key = 'key-lease'"))
+        .rows[0];
+    let responses: Array<import('supertest').Response>;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE gateway.catalog_products IN ACCESS EXCLUSIVE MODE');
+      const stale = post('lease-user', 'key-lease').then((response) => response);
+      await waitFor(async () => (await keyState())?.state === 'IN_FLIGHT');
+      // The first request outlives its lease (as if it hung for 30 s).
+      await system.db.query("UPDATE gateway.idempotency_keys SET locked_until = now() - interval '1 second' WHERE user_id = 'lease-user'");
+      const takeover = post('lease-user', 'key-lease').then((response) => response);
+      await waitFor(async () => (await keyState())?.leased === true);
+      await blocker.query('ROLLBACK');
+      responses = await Promise.all([stale, takeover]);
+    } finally {
+      blocker.release();
+    }
+
+    // Whichever writes first wins the key; the other finds it no longer IN_FLIGHT and writes nothing.
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([202, 409]);
+    const accepted = responses.find((response) => response.status === 202)!;
+    expect(await ordersOf('lease-user')).toEqual([{ id: accepted.body.id }]);
+    const { rows: keys } = await system.db.query("SELECT state, order_id FROM gateway.idempotency_keys WHERE user_id = 'lease-user'");
+    expect(keys).toEqual([{ state: 'COMPLETED', order_id: accepted.body.id }]);
+    const replay = await post('lease-user', 'key-lease');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(accepted.body.id);
+  });
+
   it('creates exactly one order for 20 concurrent requests with one key; the rest are 409 or replays', async () => {
     const responses = await Promise.all(Array.from({ length: 20 }, () => post('race-user', 'key-race')));
 

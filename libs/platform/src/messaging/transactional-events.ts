@@ -66,6 +66,27 @@ export class TransactionalEvents {
   /** Writes events to the outbox inside the caller's transaction. */
   async append(manager: EntityManager, events: EventEnvelope[]): Promise<boolean> {
     if (events.length === 0) return false;
+    const { values, params } = this.outboxValues(events, 1);
+    await manager.query(`INSERT INTO outbox ${OUTBOX_COLUMNS} ${values}`, params);
+    return true;
+  }
+
+  /**
+   * For a hot path that writes its whole unit of work in one statement (atomic on its own:
+   * one round trip, no BEGIN/COMMIT): the outbox insert as the body of a data-modifying CTE
+   * that writes only if the caller's CTE `onlyIf` returned a row. Parameters are numbered
+   * from `firstParam`. After the statement: `notifyRelay()`.
+   */
+  outboxInsert(events: EventEnvelope[], firstParam: number, onlyIf: string): { sql: string; params: unknown[] } {
+    const { values, params } = this.outboxValues(events, firstParam);
+    return { sql: `INSERT INTO outbox ${OUTBOX_COLUMNS} SELECT * FROM (${values}) AS v WHERE EXISTS (SELECT 1 FROM ${onlyIf})`, params };
+  }
+
+  notifyRelay(): void {
+    this.relay.notify();
+  }
+
+  private outboxValues(events: EventEnvelope[], firstParam: number): { values: string; params: unknown[] } {
     const trace = currentTraceHeaders();
     const params: unknown[] = [];
     const tuples = events.map((event, index) => {
@@ -80,10 +101,11 @@ export class TransactionalEvents {
         ...trace,
       };
       params.push(event.eventId, topicName(definition.topic, this.settings.topicPrefix), messageKeyOf(event), encodeEvent(event), JSON.stringify(headers));
-      const base = index * 5;
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb)`;
+      const base = firstParam + index * 5;
+      return `($${base}::uuid, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb)`;
     });
-    await manager.query(`INSERT INTO outbox (event_id, topic, message_key, value, headers) VALUES ${tuples.join(', ')}`, params);
-    return true;
+    return { values: `VALUES ${tuples.join(', ')}`, params };
   }
 }
+
+const OUTBOX_COLUMNS = '(event_id, topic, message_key, value, headers)';
