@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createEvent, EnvelopeOf, EventEnvelope, ReservationPath, Services } from '@orders/events';
-import { inSpan, queryRows, TransactionalEvents } from '@orders/platform';
+import { afterCommit, inSpan, queryRows, TransactionalEvents } from '@orders/platform';
 import { EntityManager } from 'typeorm';
 import { productChanged } from '../catalog/product-row';
 import { reservationOutcomes } from './reservation-metrics';
@@ -34,7 +34,7 @@ export class ReservationsService {
           const decision = await this.engine.reserve(manager, orderId, items);
           span.setAttribute('inventory.path', decision.path);
           if (!decision.ok) {
-            reservationOutcomes.inc({ outcome: 'out_of_stock', path: decision.path });
+            afterCommit(() => reservationOutcomes.inc({ outcome: 'out_of_stock', path: decision.path }));
             return [
               createEvent('InventoryReservationFailed', {
                 orderId,
@@ -43,7 +43,7 @@ export class ReservationsService {
             ];
           }
           await this.recordReservations(manager, orderId, items, decision.path);
-          reservationOutcomes.inc({ outcome: 'reserved', path: decision.path });
+          afterCommit(() => reservationOutcomes.inc({ outcome: 'reserved', path: decision.path }));
           const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
           return [
             createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }),
@@ -88,7 +88,8 @@ export class ReservationsService {
       // Still inside the transaction: if it does not commit, the redelivered event repeats
       // this, and the Redis settle is a no-op the second time (keyed by the order's hold).
       await this.engine.settle(orderId, move);
-      reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path: this.engine.redisServing ? 'redis' : 'postgres' });
+      const path = this.engine.redisServing ? 'redis' : 'postgres';
+      afterCommit(() => reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path }));
       const settled =
         move === 'commit'
           ? createEvent('StockCommitted', { orderId, payload: { items: sorted } })

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CancelReason, createEvent, EventEnvelope } from '@orders/events';
+import { afterCommit } from '@orders/platform';
 import { EntityManager } from 'typeorm';
 import { orderSettleSeconds, recordTransition } from './order-metrics';
 import { isTerminal, OrderStatus, pathTo, pathVia } from './order-status';
@@ -45,8 +46,10 @@ export class OrderTransitions {
         WHERE id = $1`,
       [order.id, target, reason, JSON.stringify(path.map((status) => ({ status, at })))],
     );
-    for (const status of path) recordTransition(status, status === 'CANCELLED' ? reason : null);
-    if (isTerminal(target)) orderSettleSeconds.observe({ status: target }, (Date.now() - order.created_at.getTime()) / 1000);
+    afterCommit(() => {
+      for (const status of path) recordTransition(status, status === 'CANCELLED' ? reason : null);
+      if (isTerminal(target)) orderSettleSeconds.observe({ status: target }, (Date.now() - order.created_at.getTime()) / 1000);
+    });
     this.logger.log({ order_id: order.id, from: order.status, to: target, reason }, `order ${order.status} -> ${target}`);
     return this.eventsFor(order, target, reason, cause);
   }

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
-import { captureTraceContext, inSpan, queryRows, SERVICE_CONFIG, TraceContext, TransactionalEvents, withTimeout } from '@orders/platform';
+import { afterCommit, captureTraceContext, inSpan, queryRows, SERVICE_CONFIG, TraceContext, TransactionalEvents, withTimeout } from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';
@@ -146,7 +146,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
       const amountCents = Number(payment.amount_cents);
 
       if (payment.status === 'PENDING') {
-        recordSettlement(result.approved);
+        afterCommit(() => recordSettlement(result.approved));
         if (result.approved) {
           await manager.query(`UPDATE payments SET status = 'SUCCEEDED', provider_tx_id = $2, updated_at = now() WHERE id = $1`, [
             paymentId,
@@ -178,7 +178,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     const amountCents = Number(payment.amount_cents);
     const { refundId } = await this.provider.refund(payment.provider_tx_id!, amountCents);
     await manager.query(`UPDATE payments SET status = 'REFUNDED', refund_id = $2, updated_at = now() WHERE id = $1`, [payment.id, refundId]);
-    paymentOutcomes.inc({ outcome: 'refunded' });
+    afterCommit(() => paymentOutcomes.inc({ outcome: 'refunded' }));
     this.logger.log({ order_id: payment.order_id, payment_id: payment.id }, 'payment refunded: the order was cancelled');
     return createEvent('PaymentRefunded', { orderId: payment.order_id, payload: { paymentId: payment.id, amountCents, refundId } });
   }

@@ -6,6 +6,7 @@ import { counter } from '../observability/metrics';
 import { currentTraceHeaders } from '../observability/trace-propagation';
 import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
 import { OutboxRelay } from './outbox.relay';
+import { withAfterCommit } from './after-commit';
 
 const duplicates = counter({
   name: 'events_duplicate_total',
@@ -33,11 +34,13 @@ export class TransactionalEvents {
 
   async run<T>(work: (manager: EntityManager) => Promise<UnitOfWork<T>>): Promise<T> {
     let wrote = false;
-    const result = await this.dataSource.transaction(async (manager) => {
-      const unit = await work(manager);
-      wrote = await this.append(manager, unit.events);
-      return unit.result;
-    });
+    const result = await withAfterCommit(() =>
+      this.dataSource.transaction(async (manager) => {
+        const unit = await work(manager);
+        wrote = await this.append(manager, unit.events);
+        return unit.result;
+      }),
+    );
     if (wrote) this.relay.notify();
     return result;
   }
@@ -48,16 +51,18 @@ export class TransactionalEvents {
    */
   async handleOnce(consumer: string, event: EventEnvelope, work: (manager: EntityManager) => Promise<EventEnvelope[] | void>): Promise<boolean> {
     let wrote = false;
-    const firstTime = await this.dataSource.transaction(async (manager) => {
-      const claimed: unknown[] = await manager.query(
-        'INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id',
-        [consumer, event.eventId, event.eventType],
-      );
-      if (claimed.length === 0) return false;
-      const events = (await work(manager)) ?? [];
-      wrote = await this.append(manager, events);
-      return true;
-    });
+    const firstTime = await withAfterCommit(() =>
+      this.dataSource.transaction(async (manager) => {
+        const claimed: unknown[] = await manager.query(
+          'INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id',
+          [consumer, event.eventId, event.eventType],
+        );
+        if (claimed.length === 0) return false;
+        const events = (await work(manager)) ?? [];
+        wrote = await this.append(manager, events);
+        return true;
+      }),
+    );
     if (!firstTime) duplicates.inc({ service: this.settings.service, event_type: event.eventType });
     if (wrote) this.relay.notify();
     return firstTime;
