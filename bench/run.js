@@ -244,7 +244,12 @@ async function main() {
           await stack.waitTerminal(new Date(0), 0, 180_000, ({ total, terminal }) => progress(`${variant.label}: draining ${terminal}/${total} terminal`));
           const drain = await settleWindow({ stack, sku, tokens, rate: null, seconds: CONFIG.settle.drainSeconds, progress, label: `${variant.label} drain` });
           const half = await settleWindow({ stack, sku, tokens, rate: 250, seconds: CONFIG.settle.seconds, progress, label: `${variant.label} 250/s` });
-          return { intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes };
+          // Last, as in scenario 1: the gateway alone (the saga's consumers no longer share the cores).
+          await stack.processes.inventory.stop();
+          await stack.processes.payment.stop();
+          progress(`${variant.label} round ${r}/${rounds}: intake max, gateway alone`);
+          const alone = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `cmp-alone-${r}-${Date.now()}` }), connections: 64, duration: CONFIG.intake.ladderSeconds });
+          return { intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes };
         });
         raw[variant.label].push(figures);
       }
@@ -252,6 +257,7 @@ async function main() {
     results.comparison = variants.map(({ label }) => ({
       label,
       intakeMax: median(raw[label].map((f) => f.intakeMax)),
+      intakeAloneMax: median(raw[label].map((f) => f.intakeAloneMax)),
       settleCapacity: median(raw[label].map((f) => f.settleCapacity)),
       settleP50At250: median(raw[label].map((f) => f.settleP50At250)),
       settleP99At250: median(raw[label].map((f) => f.settleP99At250)),

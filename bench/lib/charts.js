@@ -98,10 +98,10 @@ function flashSaleChart(flash) {
 function comparisonChart(comparison) {
   const labels = comparison.map((c) => c.label);
   return render({
-    ...base('Before/after (same run, interleaved rounds)', 'settle capacity orders/s and gateway intake orders/s (saga running)'),
-    xAxis: { type: 'category', data: ['settle capacity /s', 'intake max /s'] },
+    ...base('Before/after (same run, interleaved rounds)', 'settle capacity orders/s and gateway intake orders/s (saga running, gateway alone)'),
+    xAxis: { type: 'category', data: ['settle capacity /s', 'intake max /s (saga running)', 'intake max /s (gateway alone)'] },
     yAxis: { type: 'value' },
-    series: comparison.map((c) => ({ name: c.label, type: 'bar', label: { show: true, position: 'top' }, data: [c.settleCapacity, c.intakeMax] })),
+    series: comparison.map((c) => ({ name: c.label, type: 'bar', label: { show: true, position: 'top' }, data: [c.settleCapacity, c.intakeMax, c.intakeAloneMax ?? null] })),
   });
   void labels;
 }

@@ -1,3 +1,9 @@
+import { createEvent, topicName, Topics } from '@orders/events';
+import { createKafka } from '@orders/platform';
+import { randomUUID } from 'node:crypto';
+import { PoolClient } from 'pg';
+import { register } from 'prom-client';
+import { waitUntil } from '../inventory/flash-sale';
 import { TestSystem } from '../support/system';
 
 const statuses = (order: { history: Array<{ status: string }> }) => order.history.map((step) => step.status);
@@ -94,5 +100,69 @@ describe('payment timeout, late payment and cancel races', () => {
       .set('authorization', `Bearer ${system.token('mallory')}`);
     expect(stranger.status).toBe(404);
     await system.waitForTerminal([placed.body.id]);
+  });
+});
+
+/**
+ * The payment timeout is judged against what the gateway has consumed: a payment result
+ * that reached Kafka but still waits in the gateway's backlog when the deadline passes
+ * is applied, not turned into a timeout and a refund.
+ */
+describe('payment timeout under consumer lag', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await TestSystem.start({ gateway: { ORDER_PAYMENT_TIMEOUT_MS: '60000', PAYMENT_TIMEOUT_SWEEP_MS: '100' } });
+    await system.createProduct({ sku: 'LAG-LAMP', priceCents: 4200, initialStock: 5 });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  async function deferredTimeouts(): Promise<number | undefined> {
+    const metric = register.getSingleMetric('payment_timeouts_deferred');
+    return metric ? (await metric.get()).values[0]?.value : undefined;
+  }
+
+  it('applies a payment result still in the gateway backlog at the deadline instead of timing the order out', async () => {
+    // The provider never answers this card: the only payment result is the one sent below.
+    const placed = await system.placeOrder('lagging', { items: [{ sku: 'LAG-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
+    const orderId = placed.body.id as string;
+    await system.waitForStatus(orderId, 'RESERVED');
+
+    const blocker: PoolClient = await system.db.connect();
+    const producer = createKafka('late-payment-result', system.brokers).producer();
+    try {
+      // The gateway's handlers stall (each waits for the inbox table): its backlog grows.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE gateway.processed_events IN EXCLUSIVE MODE');
+      await producer.connect();
+      const success = createEvent('PaymentSuccess', {
+        orderId,
+        payload: { paymentId: randomUUID(), amountCents: 4200, currency: 'USD', providerTxId: 'tx-in-backlog' },
+      });
+      await producer.send({ topic: topicName(Topics.PaymentEvents, system.prefix), acks: -1, messages: [{ key: orderId, value: JSON.stringify(success) }] });
+      // Then the order's payment deadline is long gone.
+      await system.db.query(`UPDATE gateway.orders SET status_changed_at = now() - interval '1 hour' WHERE id = $1`, [orderId]);
+
+      // Sweeps see the order past its deadline and keep it: its payment result is not consumed yet.
+      await waitUntil(async () => (await deferredTimeouts()) === 1);
+      const { rows } = await system.db.query('SELECT status FROM gateway.orders WHERE id = $1', [orderId]);
+      expect(rows).toEqual([{ status: 'RESERVED' }]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+      await producer.disconnect();
+    }
+
+    // The backlog drains: the payment applies and the order completes.
+    await system.waitForStatus(orderId, 'CONFIRMED');
+    const order = await system
+      .http()
+      .get(`/orders/${orderId}`)
+      .set('authorization', `Bearer ${system.token('lagging')}`);
+    expect(statuses(order.body)).toEqual(['CREATED', 'RESERVED', 'PAID', 'CONFIRMED']);
+    await waitUntil(async () => (await deferredTimeouts()) === 0);
   });
 });

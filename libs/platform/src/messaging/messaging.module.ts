@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, DynamicModule, INestApplication, Module, RpcExceptionFilter } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
+import { ConsumerPosition } from './consumer-position';
 import { EventsKafkaServer } from './events-kafka.server';
 import { GracefulShutdown } from './graceful-shutdown';
 import { KafkaProbe } from './kafka-probe';
@@ -24,8 +25,8 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      providers: [{ provide: MESSAGING_SETTINGS, useValue: settings }, OutboxRelay, TransactionalEvents, KafkaProbe, GracefulShutdown],
-      exports: [MESSAGING_SETTINGS, OutboxRelay, TransactionalEvents, KafkaProbe],
+      providers: [{ provide: MESSAGING_SETTINGS, useValue: settings }, OutboxRelay, TransactionalEvents, KafkaProbe, GracefulShutdown, ConsumerPosition],
+      exports: [MESSAGING_SETTINGS, OutboxRelay, TransactionalEvents, KafkaProbe, ConsumerPosition],
     };
   }
 }
