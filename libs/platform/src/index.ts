@@ -9,6 +9,7 @@ export * from './messaging/topic-admin';
 export * from './messaging/outbox.relay';
 export * from './messaging/transactional-events';
 export * from './messaging/after-commit';
+export * from './observability/scrape-time-figures';
 export * from './messaging/consumer-position';
 export * from './messaging/events-kafka.server';
 export * from './messaging/messaging.module';

@@ -1,18 +1,14 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { gauge, withTimeout } from '@orders/platform';
+import { gauge, ScrapeTimeFigures } from '@orders/platform';
 import { DataSource } from 'typeorm';
 import { isTerminal, ORDER_STATUSES } from '../orders/order-status';
 
 const OPEN_STATUSES = ORDER_STATUSES.filter((status) => !isTerminal(status));
-/** Figures younger than this are served from memory. */
-const FRESH_MS = 5_000;
-/** A scrape waits at most this long for Postgres; after that it serves the last figures. */
-const SCRAPE_BUDGET_MS = 1_000;
 
 // The gateway that answers scrapes (the last one started, in tests that start several).
 let current: OrderSagaGauges | null = null;
-const refresh = () => current?.refresh();
+const refresh = () => current?.figures.refresh();
 
 const ordersByStatus = gauge({
   name: 'orders_by_status',
@@ -38,10 +34,7 @@ const oldestOpenAge = gauge({
  */
 @Injectable()
 export class OrderSagaGauges implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(OrderSagaGauges.name);
-  private refreshedAt = 0;
-  private inFlight: Promise<void> | null = null;
-  private failing = false;
+  readonly figures = new ScrapeTimeFigures('order gauges', () => this.measure());
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -53,28 +46,13 @@ export class OrderSagaGauges implements OnModuleInit, OnApplicationShutdown {
     if (current === this) current = null;
   }
 
-  async refresh(): Promise<void> {
-    if (Date.now() - this.refreshedAt < FRESH_MS) return;
-    this.inFlight ??= this.measure().finally(() => {
-      this.inFlight = null;
-    });
-    await withTimeout(this.inFlight, SCRAPE_BUDGET_MS, 'order gauges').catch(() => undefined);
-  }
-
   private async measure(): Promise<void> {
-    try {
-      const rows: Array<{ status: string; count: number; oldest_seconds: number }> = await this.dataSource.query(
-        `SELECT status, count(*)::int AS count, EXTRACT(EPOCH FROM now() - min(created_at))::float AS oldest_seconds
-           FROM orders WHERE status = ANY($1::text[]) GROUP BY status`,
-        [OPEN_STATUSES],
-      );
-      for (const status of OPEN_STATUSES) ordersByStatus.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
-      oldestOpenAge.set(Math.max(0, ...rows.map((row) => row.oldest_seconds)));
-      this.refreshedAt = Date.now();
-      this.failing = false;
-    } catch (error) {
-      if (!this.failing) this.logger.warn(`order gauges not measured: ${(error as Error).message}`);
-      this.failing = true;
-    }
+    const rows: Array<{ status: string; count: number; oldest_seconds: number }> = await this.dataSource.query(
+      `SELECT status, count(*)::int AS count, EXTRACT(EPOCH FROM now() - min(created_at))::float AS oldest_seconds
+         FROM orders WHERE status = ANY($1::text[]) GROUP BY status`,
+      [OPEN_STATUSES],
+    );
+    for (const status of OPEN_STATUSES) ordersByStatus.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
+    oldestOpenAge.set(Math.max(0, ...rows.map((row) => row.oldest_seconds)));
   }
 }

@@ -1,20 +1,15 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { deadLetterTopic, topicName, topicsConsumedBy } from '@orders/events';
 import type { Admin } from 'kafkajs';
-import { withTimeout } from '../health/readiness';
+import { ScrapeTimeFigures } from './scrape-time-figures';
 import { createKafka } from '../messaging/kafka-client';
 import { MESSAGING_SETTINGS, MessagingSettings } from '../messaging/messaging-settings';
 import { gauge } from './metrics';
 
-/** Figures younger than this are served from memory: a scrape never costs more than one round. */
-const FRESH_MS = 5_000;
-/** A scrape waits at most this long for Kafka; after that it serves the last figures. */
-const SCRAPE_BUDGET_MS = 1_000;
-
 // Every monitor in the process (the e2e tests run three services in one process and
 // share one registry): the gauges refresh all of them when scraped.
 const monitors = new Set<ConsumerLagMonitor>();
-const refreshAll = () => Promise.all([...monitors].map((monitor) => monitor.refresh()));
+const refreshAll = () => Promise.all([...monitors].map((monitor) => monitor.figures.refresh()));
 
 const consumerLag = gauge({
   name: 'kafka_consumer_lag',
@@ -41,11 +36,8 @@ const deadLetters = gauge({
  */
 @Injectable()
 export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(ConsumerLagMonitor.name);
+  readonly figures = new ScrapeTimeFigures('consumer lag', () => this.measure());
   private admin: Admin | null = null;
-  private refreshedAt = 0;
-  private inFlight: Promise<void> | null = null;
-  private failing = false;
 
   constructor(@Inject(MESSAGING_SETTINGS) private readonly settings: MessagingSettings) {}
 
@@ -57,15 +49,6 @@ export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
     monitors.delete(this);
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = null;
-  }
-
-  /** Refreshes the figures when they are stale; never throws, never waits past the budget. */
-  async refresh(): Promise<void> {
-    if (Date.now() - this.refreshedAt < FRESH_MS) return;
-    this.inFlight ??= this.measure().finally(() => {
-      this.inFlight = null;
-    });
-    await withTimeout(this.inFlight, SCRAPE_BUDGET_MS, 'kafka lag').catch(() => undefined);
   }
 
   private async measure(): Promise<void> {
@@ -94,14 +77,11 @@ export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
             dead.reduce((sum, end) => sum + Math.max(0, Number(end.high) - Number(end.low)), 0),
           );
       }
-      this.refreshedAt = Date.now();
-      this.failing = false;
     } catch (error) {
-      // Kafka away: keep the last figures; readiness reports the outage.
-      if (!this.failing) this.logger.warn(`consumer lag not measured: ${(error as Error).message}`);
-      this.failing = true;
+      // Kafka away: the last figures stay; readiness reports the outage.
       await this.admin?.disconnect().catch(() => undefined);
       this.admin = null;
+      throw error;
     }
   }
 }
