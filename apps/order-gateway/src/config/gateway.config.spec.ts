@@ -22,4 +22,12 @@ describe('gateway config', () => {
   it('keeps idempotency keys at least 24 hours', () => {
     expect(() => loadConfig(GatewayConfig, { IDEMPOTENCY_RETENTION_HOURS: '23' })).toThrow(/IDEMPOTENCY_RETENTION_HOURS/);
   });
+
+  it('refuses a hard payment timeout below the payment timeout', () => {
+    expect(loadConfig(GatewayConfig, {}).ORDER_PAYMENT_HARD_TIMEOUT_MS).toBe(600_000);
+    expect(() => loadConfig(GatewayConfig, { ORDER_PAYMENT_TIMEOUT_MS: '700000' })).toThrow(/ORDER_PAYMENT_HARD_TIMEOUT_MS/);
+    expect(loadConfig(GatewayConfig, { ORDER_PAYMENT_TIMEOUT_MS: '700000', ORDER_PAYMENT_HARD_TIMEOUT_MS: '700000' }).ORDER_PAYMENT_HARD_TIMEOUT_MS).toBe(
+      700_000,
+    );
+  });
 });

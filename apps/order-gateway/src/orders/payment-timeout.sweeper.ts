@@ -21,13 +21,16 @@ const timeoutsDeferred = gauge({
  * The deadline is judged against what this service has consumed, not the wall clock
  * alone: an order is cancelled only once every payment result produced before the sweep,
  * on its partition, has been handled. Under consumer lag a payment that beat the
- * deadline is still applied; it is never turned into a timeout and a refund.
+ * deadline is still applied; it is never turned into a timeout and a refund. Past
+ * ORDER_PAYMENT_HARD_TIMEOUT_MS (or while Kafka cannot be asked) the wall clock decides,
+ * so a stalled consumer cannot hold an order until inventory's reservation expires.
  */
 @Injectable()
 export class PaymentTimeoutSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PaymentTimeoutSweeper.name);
   private timer: NodeJS.Timeout | null = null;
   private sweeping = false;
+  private positionUnknown = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -58,15 +61,27 @@ export class PaymentTimeoutSweeper implements OnApplicationBootstrap, OnApplicat
         timeoutsDeferred.set(0);
         return 0;
       }
-      const consumed = await this.position.consumedThrough(Topics.PaymentEvents, at);
+      const consumed = await this.position.consumedThrough(Topics.PaymentEvents, at).then(
+        (position) => {
+          this.positionUnknown = false;
+          return position;
+        },
+        (error: Error) => {
+          if (!this.positionUnknown)
+            this.logger.warn(`payment results' consumption unknown (${error.message}): only orders past the hard timeout are cancelled`);
+          this.positionUnknown = true;
+          return null;
+        },
+      );
       return await this.events.run(async (manager) => {
-        const expired: LockedOrder[] = await manager.query(
-          `SELECT id, user_id, status, total_cents, created_at FROM orders
+        const expired: Array<LockedOrder & { past_hard_timeout: boolean }> = await manager.query(
+          `SELECT id, user_id, status, total_cents, created_at, status_changed_at < $3::timestamptz - $4 * interval '1 millisecond' AS past_hard_timeout
+             FROM orders
             WHERE status = 'RESERVED' AND status_changed_at < $3::timestamptz - $1 * interval '1 millisecond'
             ORDER BY status_changed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [this.config.ORDER_PAYMENT_TIMEOUT_MS, BATCH, at],
+          [this.config.ORDER_PAYMENT_TIMEOUT_MS, BATCH, at, this.config.ORDER_PAYMENT_HARD_TIMEOUT_MS],
         );
-        const timedOut = expired.filter((order) => consumed.covers(order.id));
+        const timedOut = expired.filter((order) => order.past_hard_timeout || consumed?.covers(order.id));
         timeoutsDeferred.set(expired.length - timedOut.length);
         const events: EventEnvelope[] = [];
         for (const order of timedOut) events.push(...((await this.transitions.move(manager, order, 'CANCELLED', { reason: 'PAYMENT_TIMEOUT' })) ?? []));

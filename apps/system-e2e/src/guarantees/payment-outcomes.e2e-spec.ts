@@ -125,35 +125,51 @@ describe('payment timeout under consumer lag', () => {
     return metric ? (await metric.get()).values[0]?.value : undefined;
   }
 
-  it('applies a payment result still in the gateway backlog at the deadline instead of timing the order out', async () => {
-    // The provider never answers this card: the only payment result is the one sent below.
-    const placed = await system.placeOrder('lagging', { items: [{ sku: 'LAG-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
+  /**
+   * Places an order whose provider never answers, then stalls the gateway's handlers (each
+   * waits for the inbox table), sends a PaymentSuccess for it into the backlog and moves its
+   * reservation `reservedAgo` into the past. Returns the order id and the release of the stall.
+   */
+  async function paymentResultInBacklog(userId: string, reservedAgo: string): Promise<{ orderId: string; release: () => Promise<void> }> {
+    const placed = await system.placeOrder(userId, { items: [{ sku: 'LAG-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
     const orderId = placed.body.id as string;
     await system.waitForStatus(orderId, 'RESERVED');
 
     const blocker: PoolClient = await system.db.connect();
     const producer = createKafka('late-payment-result', system.brokers).producer();
+    const release = async () => {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+      await producer.disconnect();
+    };
     try {
-      // The gateway's handlers stall (each waits for the inbox table): its backlog grows.
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE gateway.processed_events IN EXCLUSIVE MODE');
       await producer.connect();
       const success = createEvent('PaymentSuccess', {
         orderId,
-        payload: { paymentId: randomUUID(), amountCents: 4200, currency: 'USD', providerTxId: 'tx-in-backlog' },
+        payload: { paymentId: randomUUID(), amountCents: 4200, currency: 'USD', providerTxId: `tx-${userId}` },
       });
       await producer.send({ topic: topicName(Topics.PaymentEvents, system.prefix), acks: -1, messages: [{ key: orderId, value: JSON.stringify(success) }] });
-      // Then the order's payment deadline is long gone.
-      await system.db.query(`UPDATE gateway.orders SET status_changed_at = now() - interval '1 hour' WHERE id = $1`, [orderId]);
+      await system.db.query(`UPDATE gateway.orders SET status_changed_at = now() - $2::interval WHERE id = $1`, [orderId, reservedAgo]);
+      return { orderId, release };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
 
+  const statusOf = async (orderId: string) => (await system.db.query('SELECT status, cancel_reason FROM gateway.orders WHERE id = $1', [orderId])).rows[0];
+
+  it('applies a payment result still in the gateway backlog at the deadline instead of timing the order out', async () => {
+    // Past the 60 s timeout, inside the 10 min hard timeout.
+    const { orderId, release } = await paymentResultInBacklog('lagging', '2 minutes');
+    try {
       // Sweeps see the order past its deadline and keep it: its payment result is not consumed yet.
       await waitUntil(async () => (await deferredTimeouts()) === 1);
-      const { rows } = await system.db.query('SELECT status FROM gateway.orders WHERE id = $1', [orderId]);
-      expect(rows).toEqual([{ status: 'RESERVED' }]);
+      expect(await statusOf(orderId)).toEqual({ status: 'RESERVED', cancel_reason: null });
     } finally {
-      await blocker.query('ROLLBACK').catch(() => undefined);
-      blocker.release();
-      await producer.disconnect();
+      await release();
     }
 
     // The backlog drains: the payment applies and the order completes.
@@ -164,5 +180,21 @@ describe('payment timeout under consumer lag', () => {
       .set('authorization', `Bearer ${system.token('lagging')}`);
     expect(statuses(order.body)).toEqual(['CREATED', 'RESERVED', 'PAID', 'CONFIRMED']);
     await waitUntil(async () => (await deferredTimeouts()) === 0);
+  });
+
+  it('cancels past the hard timeout even while a payment result waits in the backlog, so no reservation outlives its order', async () => {
+    const before = await system.stock('LAG-LAMP');
+    const { orderId, release } = await paymentResultInBacklog('stalled', '1 hour');
+    try {
+      await waitUntil(async () => (await statusOf(orderId)).status === 'CANCELLED');
+      expect(await statusOf(orderId)).toEqual({ status: 'CANCELLED', cancel_reason: 'PAYMENT_TIMEOUT' });
+    } finally {
+      await release();
+    }
+
+    // The late result finds the order cancelled: it stays cancelled and its stock comes back.
+    await system.waitUntilQuiet();
+    expect(await statusOf(orderId)).toEqual({ status: 'CANCELLED', cancel_reason: 'PAYMENT_TIMEOUT' });
+    expect(await system.stock('LAG-LAMP')).toEqual(before);
   });
 });
