@@ -11,6 +11,19 @@ export interface ConsumedThrough {
 }
 
 /**
+ * The next offset a consumer group reads on each partition: its committed offset, or the
+ * low watermark where it never committed (or retention dropped what it had not read yet):
+ * the group reads from the beginning (fromBeginning).
+ */
+export function groupPositions(
+  committed: Array<{ partition: number; offset: string }>,
+  watermarks: Array<{ partition: number; low: string }>,
+): Map<number, number> {
+  const offsets = new Map(committed.map((partition) => [partition.partition, Number(partition.offset)]));
+  return new Map(watermarks.map((partition) => [partition.partition, Math.max(offsets.get(partition.partition) ?? -1, Number(partition.low))]));
+}
+
+/**
  * Answers "has this service consumed (and committed) everything produced on a topic
  * before time T?", per partition, from Kafka itself: the group's committed offset against
  * the first offset stamped at or after T (ListOffsets by timestamp). A deadline judged by
@@ -41,13 +54,9 @@ export class ConsumerPosition implements OnApplicationShutdown {
         this.admin.fetchTopicOffsetsByTimestamp(name, at.getTime()),
         this.admin.fetchTopicOffsets(name),
       ]);
-      const position = new Map(committed[0]?.partitions.map((partition) => [partition.partition, Number(partition.offset)]));
-      const low = new Map(watermarks.map((partition) => [partition.partition, Number(partition.low)]));
+      const position = groupPositions(committed[0]?.partitions ?? [], watermarks);
       const caughtUp = new Set(
-        firstAtOrAfter
-          // A group that never committed on a partition reads it from its beginning (fromBeginning).
-          .filter((target) => Math.max(position.get(target.partition) ?? -1, low.get(target.partition) ?? 0) >= Number(target.offset))
-          .map((target) => target.partition),
+        firstAtOrAfter.filter((target) => (position.get(target.partition) ?? 0) >= Number(target.offset)).map((target) => target.partition),
       );
       const partitionMetadata = watermarks.map((partition) => ({ partitionId: partition.partition, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
       return {

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { deadLetterTopic, topicName, topicsConsumedBy } from '@orders/events';
 import type { Admin } from 'kafkajs';
 import { ScrapeTimeFigures } from './scrape-time-figures';
+import { groupPositions } from '../messaging/consumer-position';
 import { createKafka } from '../messaging/kafka-client';
 import { MESSAGING_SETTINGS, MessagingSettings } from '../messaging/messaging-settings';
 import { gauge } from './metrics';
@@ -60,14 +61,8 @@ export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
       const committed = await this.admin.fetchOffsets({ groupId: `${topicPrefix}${service}`, topics: topics.map((topic) => topicName(topic, topicPrefix)) });
       for (const topic of topics) {
         const ends = await this.admin.fetchTopicOffsets(topicName(topic, topicPrefix));
-        const offsets = new Map(
-          committed.find((entry) => entry.topic === topicName(topic, topicPrefix))?.partitions.map((p) => [p.partition, Number(p.offset)]),
-        );
-        // A partition the group never committed on is read from its beginning (fromBeginning).
-        const lag = ends.reduce((sum, end) => {
-          const from = offsets.get(end.partition) ?? -1;
-          return sum + Math.max(0, Number(end.high) - (from >= 0 ? from : Number(end.low)));
-        }, 0);
+        const position = groupPositions(committed.find((entry) => entry.topic === topicName(topic, topicPrefix))?.partitions ?? [], ends);
+        const lag = ends.reduce((sum, end) => sum + Math.max(0, Number(end.high) - (position.get(end.partition) ?? 0)), 0);
         consumerLag.set({ service, topic }, lag);
 
         const dead = await this.admin.fetchTopicOffsets(deadLetterTopic(topic, topicPrefix)).catch(() => null);
