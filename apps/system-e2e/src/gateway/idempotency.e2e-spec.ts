@@ -1,6 +1,7 @@
 import { IdempotencyService } from '@orders/order-gateway';
 import { PoolClient } from 'pg';
 import { TestSystem } from '../support/system';
+import { waitUntil } from '../support/wait';
 import { expectProblem, fieldsOf, rawRequest } from './http-kit';
 
 /**
@@ -82,7 +83,7 @@ describe('gateway idempotency keys', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE gateway.orders IN EXCLUSIVE MODE');
       first = post('inflight-user', 'key-inflight').then((response) => response);
-      await waitFor(async () => {
+      await waitUntil(async () => {
         const { rows } = await system.db.query("SELECT state FROM gateway.idempotency_keys WHERE user_id = 'inflight-user' AND key = 'key-inflight'");
         return rows[0]?.state === 'IN_FLIGHT';
       });
@@ -115,11 +116,11 @@ describe('gateway idempotency keys', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE gateway.catalog_products IN ACCESS EXCLUSIVE MODE');
       const stale = post('lease-user', 'key-lease').then((response) => response);
-      await waitFor(async () => (await keyState())?.state === 'IN_FLIGHT');
+      await waitUntil(async () => (await keyState())?.state === 'IN_FLIGHT');
       // The first request outlives its lease (as if it hung for 30 s).
       await system.db.query("UPDATE gateway.idempotency_keys SET locked_until = now() - interval '1 second' WHERE user_id = 'lease-user'");
       const takeover = post('lease-user', 'key-lease').then((response) => response);
-      await waitFor(async () => (await keyState())?.leased === true);
+      await waitUntil(async () => (await keyState())?.leased === true);
       await blocker.query('ROLLBACK');
       responses = await Promise.all([stale, takeover]);
     } finally {
@@ -234,11 +235,3 @@ describe('gateway idempotency keys', () => {
     });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

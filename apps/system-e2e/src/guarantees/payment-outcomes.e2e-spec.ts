@@ -3,7 +3,7 @@ import { createKafka } from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { PoolClient } from 'pg';
 import { register } from 'prom-client';
-import { waitUntil } from '../inventory/flash-sale';
+import { waitUntil } from '../support/wait';
 import { TestSystem } from '../support/system';
 
 const statuses = (order: { history: Array<{ status: string }> }) => order.history.map((step) => step.status);

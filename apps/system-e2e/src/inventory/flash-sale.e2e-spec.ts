@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { TestSystem } from '../support/system';
-import { runFlashSale, SaleResult, waitForRedisServing, waitUntil } from './flash-sale';
+import { runFlashSale, SaleResult, waitForRedisServing } from './flash-sale';
+import { waitUntil } from '../support/wait';
 import { PrivateRedis } from '../support/private-redis';
 
 const UNITS = 100;

@@ -88,11 +88,3 @@ export async function waitForRedisServing(system: TestSystem, timeoutMs = 20_000
     await sleep(50);
   }
 }
-
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}

@@ -2,7 +2,8 @@ import { StockReconciler } from '@orders/inventory-service';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { TestSystem } from '../support/system';
-import { engineOf, waitForRedisServing, waitUntil } from './flash-sale';
+import { engineOf, waitForRedisServing } from './flash-sale';
+import { waitUntil } from '../support/wait';
 import { PrivateRedis } from '../support/private-redis';
 
 /**
