@@ -8,11 +8,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.spec.json') }],
-    // ESM-only dependencies (content-disposition 3, under @fastify/static) compiled to CommonJS for Jest;
-    // Node itself loads them natively (require of ESM).
-    '/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@orders/events$': path.join(root, 'libs/events/src/index.ts'),

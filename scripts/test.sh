@@ -16,5 +16,6 @@ step "lint and format (typescript-eslint, Nx module boundaries, Prettier)"
 npx eslint --max-warnings=50 apps libs tools migrations deploy
 npm run --silent format:check
 step "tests (unit + end-to-end)"
-npx jest --ci --maxWorkers=2 "$@"
+# Nest 12 is ESM-only: Jest loads it through require(esm), which needs the VM modules API.
+node --experimental-vm-modules node_modules/jest/bin/jest.js --ci --maxWorkers=2 "$@"
 echo "tests: done in $(( $(date +%s) - started )) s"

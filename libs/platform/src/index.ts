@@ -12,6 +12,7 @@ export * from './messaging/after-commit';
 export * from './observability/scrape-time-figures';
 export * from './messaging/consumer-position';
 export * from './messaging/events-kafka.server';
+export * from './messaging/on-event.decorator';
 export * from './messaging/messaging.module';
 export * from './messaging/kafka-probe';
 export * from './http/domain-error';

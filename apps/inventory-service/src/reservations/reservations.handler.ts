@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EnvelopeOf, Events } from '@orders/events';
+import { Payload } from '@nestjs/microservices';
+import { type EnvelopeOf } from '@orders/events';
+import { OnEvent } from '@orders/platform';
 import { ReservationsService } from './reservations.service';
 
 /** Saga events in, reservation use cases out. */
@@ -8,17 +9,17 @@ import { ReservationsService } from './reservations.service';
 export class ReservationsHandler {
   constructor(private readonly reservations: ReservationsService) {}
 
-  @EventPattern(Events.OrderCreated.type)
+  @OnEvent('OrderCreated')
   onOrderCreated(@Payload() event: EnvelopeOf<'OrderCreated'>) {
     return this.reservations.reserveForOrder(event);
   }
 
-  @EventPattern(Events.OrderPaid.type)
+  @OnEvent('OrderPaid')
   onOrderPaid(@Payload() event: EnvelopeOf<'OrderPaid'>) {
     return this.reservations.commitForOrder(event);
   }
 
-  @EventPattern(Events.OrderCancelled.type)
+  @OnEvent('OrderCancelled')
   onOrderCancelled(@Payload() event: EnvelopeOf<'OrderCancelled'>) {
     return this.reservations.releaseForOrder(event);
   }

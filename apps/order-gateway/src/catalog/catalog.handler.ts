@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EnvelopeOf, Events } from '@orders/events';
+import { Payload } from '@nestjs/microservices';
+import { type EnvelopeOf } from '@orders/events';
+import { OnEvent } from '@orders/platform';
 import { CatalogCache } from './catalog-cache.service';
 
 @Controller()
@@ -8,7 +9,7 @@ export class CatalogHandler {
   constructor(private readonly cache: CatalogCache) {}
 
   /** Idempotent by revision: a redelivered or older snapshot changes nothing. */
-  @EventPattern(Events.ProductChanged.type)
+  @OnEvent('ProductChanged')
   onProductChanged(@Payload() event: EnvelopeOf<'ProductChanged'>) {
     return this.cache.apply(event.payload);
   }

@@ -1,38 +1,39 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EnvelopeOf, Events } from '@orders/events';
+import { Payload } from '@nestjs/microservices';
+import { type EnvelopeOf } from '@orders/events';
+import { OnEvent } from '@orders/platform';
 import { OrderSagaService } from './order-saga.service';
 
 @Controller()
 export class OrderSagaHandler {
   constructor(private readonly saga: OrderSagaService) {}
 
-  @EventPattern(Events.OrderReserved.type)
+  @OnEvent('OrderReserved')
   onOrderReserved(@Payload() event: EnvelopeOf<'OrderReserved'>) {
     return this.saga.onReserved(event);
   }
 
-  @EventPattern(Events.InventoryReservationFailed.type)
+  @OnEvent('InventoryReservationFailed')
   onReservationFailed(@Payload() event: EnvelopeOf<'InventoryReservationFailed'>) {
     return this.saga.onReservationFailed(event);
   }
 
-  @EventPattern(Events.PaymentSuccess.type)
+  @OnEvent('PaymentSuccess')
   onPaymentSuccess(@Payload() event: EnvelopeOf<'PaymentSuccess'>) {
     return this.saga.onPaymentSucceeded(event);
   }
 
-  @EventPattern(Events.PaymentFailed.type)
+  @OnEvent('PaymentFailed')
   onPaymentFailed(@Payload() event: EnvelopeOf<'PaymentFailed'>) {
     return this.saga.onPaymentFailed(event);
   }
 
-  @EventPattern(Events.StockCommitted.type)
+  @OnEvent('StockCommitted')
   onStockCommitted(@Payload() event: EnvelopeOf<'StockCommitted'>) {
     return this.saga.onStockCommitted(event);
   }
 
-  @EventPattern(Events.PaymentRefunded.type)
+  @OnEvent('PaymentRefunded')
   onPaymentRefunded(@Payload() event: EnvelopeOf<'PaymentRefunded'>) {
     return this.saga.onPaymentRefunded(event);
   }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { CANCEL_REASONS, CancelReason } from '@orders/events';
-import { ORDER_STATUSES, OrderStatus } from './order-status';
+import { ORDER_STATUSES, type OrderStatus } from './order-status';
 
 export class OrderItemView {
   @ApiProperty({ example: 'SKU-TSHIRT-M' })

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblem, ApiProblems, AuthenticatedUser, CurrentUser, ValidationFailed } from '@orders/platform';
+import { ApiProblem, ApiProblems, type AuthenticatedUser, CurrentUser, ValidationFailed } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestFingerprint } from '../idempotency/fingerprint';
 import { OrderCreationRateLimit } from '../rate-limit/order-creation-rate-limit.guard';

@@ -1,18 +1,19 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { EnvelopeOf, Events } from '@orders/events';
+import { Payload } from '@nestjs/microservices';
+import { type EnvelopeOf } from '@orders/events';
+import { OnEvent } from '@orders/platform';
 import { PaymentsService } from './payments.service';
 
 @Controller()
 export class PaymentsHandler {
   constructor(private readonly payments: PaymentsService) {}
 
-  @EventPattern(Events.OrderReserved.type)
+  @OnEvent('OrderReserved')
   onOrderReserved(@Payload() event: EnvelopeOf<'OrderReserved'>) {
     return this.payments.acceptReservedOrder(event);
   }
 
-  @EventPattern(Events.OrderCancelled.type)
+  @OnEvent('OrderCancelled')
   onOrderCancelled(@Payload() event: EnvelopeOf<'OrderCancelled'>) {
     return this.payments.voidForCancelledOrder(event);
   }

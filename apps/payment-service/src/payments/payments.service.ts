@@ -5,7 +5,7 @@ import { afterCommit, captureTraceContext, inSpan, queryRows, SERVICE_CONFIG, Tr
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';
-import { ChargeResult, PAYMENT_PROVIDER, PaymentProvider } from '../provider/payment-provider';
+import { ChargeResult, PAYMENT_PROVIDER, type PaymentProvider } from '../provider/payment-provider';
 import { chargesInFlight, paymentOutcomes, providerLatency, recordSettlement } from './payment-metrics';
 import { PaymentRow } from './payment-row';
 

@@ -67,7 +67,7 @@ describe('one trace per order across the saga', () => {
       expect({ service, name, count: matches.length }).toEqual({ service, name, count: 1 });
       return matches[0];
     };
-    const parentOf = (span: ReadableSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
+    const parentOf = (span: ReadableSpan) => (span.parentSpanContext?.spanId ? byId.get(span.parentSpanContext?.spanId) : undefined);
     const expectChild = (child: ReadableSpan, parent: ReadableSpan) =>
       expect(`${serviceOf(child)}:${child.name} <- ${parentOf(child) ? `${serviceOf(parentOf(child)!)}:${parentOf(child)!.name}` : 'root'}`).toBe(
         `${serviceOf(child)}:${child.name} <- ${serviceOf(parent)}:${parent.name}`,
@@ -75,7 +75,7 @@ describe('one trace per order across the saga', () => {
 
     // gateway: the HTTP request is the root; the use case and the publish of its event below it.
     const http = one(GATEWAY, 'POST /orders');
-    expect(http.parentSpanId).toBeUndefined();
+    expect(http.parentSpanContext?.spanId).toBeUndefined();
     expect(http.kind).toBe(SpanKind.SERVER);
     const create = one(GATEWAY, 'CreateOrder');
     expectChild(create, http);

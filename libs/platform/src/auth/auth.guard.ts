@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { Forbidden, Unauthenticated } from '../http/domain-error';
 import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
-import { TOKEN_VERIFIER, TokenVerifier } from './token-verifier';
+import { TOKEN_VERIFIER, type TokenVerifier } from './token-verifier';
 
 /** Every HTTP route needs a valid bearer token unless marked `@Public()`. */
 @Injectable()

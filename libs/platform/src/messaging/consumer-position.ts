@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { topicName } from '@orders/events';
 import { Admin, Partitioners } from 'kafkajs';
 import { createKafka } from './kafka-client';
-import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
+import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 
 /** For a deadline check: where this service's consumer group stands on one topic. */
 export interface ConsumedThrough {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Admin } from 'kafkajs';
 import { withTimeout } from '../health/readiness';
 import { createKafka } from './kafka-client';
-import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
+import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 
 /** Answers "is the Kafka cluster reachable?" for readiness, at most once a second. */
 @Injectable()

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { counter, gauge } from '../observability/metrics';
 import { sendBatchTraced } from '../observability/publish-tracing';
 import { createKafka } from './kafka-client';
-import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
+import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 
 interface OutboxRow {
   id: string;

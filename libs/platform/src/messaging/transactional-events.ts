@@ -4,7 +4,7 @@ import { Inject } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { counter } from '../observability/metrics';
 import { currentTraceHeaders } from '../observability/trace-propagation';
-import { MESSAGING_SETTINGS, MessagingSettings } from './messaging-settings';
+import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 import { OutboxRelay } from './outbox.relay';
 import { withAfterCommit } from './after-commit';
 

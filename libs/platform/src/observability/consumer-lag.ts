@@ -4,7 +4,7 @@ import type { Admin } from 'kafkajs';
 import { ScrapeTimeFigures } from './scrape-time-figures';
 import { groupPositions } from '../messaging/consumer-position';
 import { createKafka } from '../messaging/kafka-client';
-import { MESSAGING_SETTINGS, MessagingSettings } from '../messaging/messaging-settings';
+import { MESSAGING_SETTINGS, type MessagingSettings } from '../messaging/messaging-settings';
 import { gauge } from './metrics';
 
 // Every monitor in the process (the e2e tests run three services in one process and

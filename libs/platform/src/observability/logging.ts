@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
 import { activeLogFields } from './log-fields';
@@ -42,6 +43,9 @@ export const REDACTED_PATHS = [
  */
 export function loggerParams(options: { service: string; level: string; pretty: boolean }): Params {
   return {
+    // Every route, spelled as Nest 12's Fastify adapter matches it: nestjs-pino 5's default
+    // ('{/*splat}') matches no request there, and the access log would be silently empty.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: options.level,
       base: { service: options.service },

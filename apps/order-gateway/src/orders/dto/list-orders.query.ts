@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ORDER_STATUSES, OrderStatus } from '../order-status';
+import { ORDER_STATUSES, type OrderStatus } from '../order-status';
 
 /**
  * Query strings are text: a number is accepted only as plain decimal digits. `1e1`,
