@@ -1,6 +1,6 @@
 import { createGatewayApp, GatewayConfig, SlidingWindowLimiter } from '@orders/order-gateway';
 import { HttpApp, loadConfig } from '@orders/platform';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { TestSystem } from '../support/system';
 import { databaseUrl, TEST_ENV } from '../support/test-env';

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { TestSystem } from '../support/system';
 import { runFlashSale, SaleResult, waitForRedisServing } from './flash-sale';
 import { waitUntil } from '../support/wait';

@@ -1,5 +1,5 @@
 import { StockReconciler } from '@orders/inventory-service';
-import type Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { TestSystem } from '../support/system';
 import { engineOf, waitForRedisServing } from './flash-sale';

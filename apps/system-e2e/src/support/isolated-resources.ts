@@ -1,5 +1,5 @@
 import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, sagaTopics } from '@orders/platform';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { sign } from 'jsonwebtoken';
 import { createServer } from 'node:net';
 import { Client } from 'pg';

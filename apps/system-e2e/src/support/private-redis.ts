@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { freePort } from './isolated-resources';
 
 /**

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 
 /**
  * A Redis client that fails fast while Redis is away (no offline queue, one retry

@@ -1,4 +1,5 @@
 import { ALL_TOPICS, deadLetterTopic, TOPIC_PARTITIONS, topicName } from '@orders/events';
+import { Admin, KafkaJSProtocolError } from 'kafkajs';
 import { createKafka } from './kafka-client';
 
 export interface TopicSpec {
@@ -23,13 +24,36 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promi
     const missing = specs.filter((spec) => !existing.has(spec.topic));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions, replicationFactor: 1 })),
       });
+      await waitForLeaders(
+        admin,
+        missing.map((spec) => spec.topic),
+      );
     }
     return missing.map((spec) => spec.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Until every partition of the new topics has a leader. kafkajs' own `waitForLeaders` retries
+ * only "leader not available"; a busy broker first answers "does not host this
+ * topic-partition" for a topic it has just created, which it would throw.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      if (metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if (!(error instanceof KafkaJSProtocolError) || !error.retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
