@@ -45,9 +45,9 @@ up() {
 The platform is up: gateway http://127.0.0.1:3000 (API docs: http://127.0.0.1:3000/docs)
 
 Place an order (development token for user "demo-user", valid 1 h):
-  TOKEN=\$(node dist/tools/mint-token.js demo-user)
+  TOKEN=\$(npm run -s token -- demo-user)
   curl -s -X POST http://127.0.0.1:3000/orders \\
-    -H "Authorization: Bearer \$TOKEN" -H "Idempotency-Key: \$(node -p 'crypto.randomUUID()')" \\
+    -H "Authorization: Bearer \$TOKEN" -H "Idempotency-Key: \$(cat /proc/sys/kernel/random/uuid)" \\
     -H "Content-Type: application/json" -H "Prefer: wait=10" \\
     -d '{"items":[{"sku":"DEMO-TSHIRT","quantity":2}],"paymentMethod":"pm_card_ok"}'
 
