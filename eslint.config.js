@@ -24,6 +24,8 @@ module.exports = [
             { sourceTag: 'scope:payment', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:gateway', 'scope:inventory', 'scope:payment'] },
             { sourceTag: 'scope:deploy', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // Tools (migrate, contracts) run the services' code from the outside, like the e2e project.
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:gateway', 'scope:inventory', 'scope:payment'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
           ],

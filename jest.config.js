@@ -11,5 +11,6 @@ module.exports = {
     '<rootDir>/apps/payment-service',
     '<rootDir>/apps/system-e2e',
     '<rootDir>/deploy',
+    '<rootDir>/tools',
   ],
 };

@@ -16,7 +16,8 @@ export interface EventEnvelope<P = unknown> {
 
 export type EnvelopeOf<N extends EventName> = EventEnvelope<PayloadOf<N>>;
 
-class EnvelopeShape {
+/** The validated shape of every envelope (also the source of the AsyncAPI envelope schema). */
+export class EnvelopeShape {
   @IsUUID()
   eventId!: string;
 
