@@ -1,3 +1,4 @@
+import { gatewayOpenApiDocument } from '@orders/order-gateway';
 import { stringify } from 'yaml';
 import { buildAsyncApiDocument } from './asyncapi';
 import { renderEventsPage } from './events-page';
@@ -14,4 +15,14 @@ export const asyncApiYaml = (): string => stringify(buildAsyncApiDocument(), { l
 export const ARTIFACTS: readonly GeneratedArtifact[] = [
   { path: 'libs/events/asyncapi.yaml', render: async () => asyncApiYaml() },
   { path: 'docs/events.md', render: async () => renderEventsPage(buildAsyncApiDocument()) },
+  { path: 'apps/order-gateway/openapi.json', render: async () => `${JSON.stringify(await gatewayOpenApiDocument(), null, 2)}\n` },
 ];
+
+/**
+ * The last released contracts, which the breaking-change gate compares the current ones with
+ * (`contract-gate.spec.ts`); `npm run contracts:release` copies the current ones there.
+ */
+export const BASELINES = [
+  { current: 'libs/events/asyncapi.yaml', baseline: 'libs/events/contract-baseline/asyncapi.yaml' },
+  { current: 'apps/order-gateway/openapi.json', baseline: 'apps/order-gateway/contract-baseline/openapi.json' },
+] as const;

@@ -4,3 +4,4 @@ export { GatewayConfig } from './config/gateway.config';
 export { migrateGateway } from './migrate';
 export { IdempotencyService } from './idempotency/idempotency.service';
 export { SlidingWindowLimiter } from './rate-limit/sliding-window.limiter';
+export { gatewayOpenApiDocument } from './openapi';

@@ -1,6 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ProblemDetailsView } from '@orders/platform';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { loadConfig, ProblemDetailsView } from '@orders/platform';
+import { AppModule } from './app.module';
+import { GatewayConfig } from './config/gateway.config';
 
 export const BEARER_SCHEME = 'bearer';
 
@@ -15,8 +19,7 @@ non-JSON bodies 400 or 415.
 
 **Idempotency**: \`POST /orders\` requires an \`Idempotency-Key\`, scoped per user and kept at least 24 h.`;
 
-/** Swagger UI at /docs and the document at /docs-json, generated from the code. */
-export function setUpOpenApi(app: INestApplication): void {
+function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Order platform API')
     .setDescription(DESCRIPTION)
@@ -26,6 +29,24 @@ export function setUpOpenApi(app: INestApplication): void {
     .addTag('catalog', 'The public catalog (no token)')
     .addTag('admin', 'Catalog and stock administration (role admin); served by inventory-service through the gateway')
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsView] });
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsView] });
+}
+
+/** Swagger UI at /docs and the document at /docs-json, generated from the code. */
+export function setUpOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * The same document without a running gateway (no database, Redis or Kafka): Nest's preview
+ * mode reads the modules' metadata without instantiating a provider. Used by the contract
+ * snapshot (`npm run contracts:update`) and the typed client generator.
+ */
+export async function gatewayOpenApiDocument(): Promise<OpenAPIObject> {
+  const app = await NestFactory.create(AppModule.forRoot(loadConfig(GatewayConfig, {})), new FastifyAdapter(), { preview: true, logger: false });
+  try {
+    return createOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
 }
