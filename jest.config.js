@@ -6,6 +6,7 @@ module.exports = {
   projects: [
     '<rootDir>/libs/events',
     '<rootDir>/libs/platform',
+    '<rootDir>/libs/gateway-client',
     '<rootDir>/apps/order-gateway',
     '<rootDir>/apps/inventory-service',
     '<rootDir>/apps/payment-service',

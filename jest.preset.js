@@ -13,6 +13,7 @@ module.exports = {
   moduleNameMapper: {
     '^@orders/events$': path.join(root, 'libs/events/src/index.ts'),
     '^@orders/platform$': path.join(root, 'libs/platform/src/index.ts'),
+    '^@orders/gateway-client$': path.join(root, 'libs/gateway-client/src/index.ts'),
     
     '^@orders/(order-gateway|inventory-service|payment-service)$': path.join(root, 'apps/$1/src/index.ts'),
     '^@orders/migrations/(.*)$': path.join(root, 'migrations/$1'),

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { gatewayOpenApiDocument } from '@orders/order-gateway';
 import { stringify } from 'yaml';
 import { buildAsyncApiDocument } from './asyncapi';
@@ -7,7 +9,7 @@ import { renderEventsPage } from './events-page';
 export interface GeneratedArtifact {
   /** Relative to the repository root. */
   readonly path: string;
-  render(): Promise<string>;
+  render(root: string): Promise<string>;
 }
 
 export const asyncApiYaml = (): string => stringify(buildAsyncApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false });
@@ -16,7 +18,20 @@ export const ARTIFACTS: readonly GeneratedArtifact[] = [
   { path: 'libs/events/asyncapi.yaml', render: async () => asyncApiYaml() },
   { path: 'docs/events.md', render: async () => renderEventsPage(buildAsyncApiDocument()) },
   { path: 'apps/order-gateway/openapi.json', render: async () => `${JSON.stringify(await gatewayOpenApiDocument(), null, 2)}\n` },
+  // From the committed document above (written first, and itself checked for staleness).
+  { path: 'libs/gateway-client/src/openapi.ts', render: async (root) => clientTypes(root, 'apps/order-gateway/openapi.json') },
 ];
+
+/**
+ * The typed client's types, by openapi-typescript's own CLI in a child process: the generator is
+ * ESM (which Jest cannot load), and one way of running it keeps the test and the update identical.
+ */
+function clientTypes(root: string, document: string): string {
+  return execFileSync(process.execPath, [join(dirname(require.resolve('openapi-typescript/package.json')), 'bin', 'cli.js'), document], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+}
 
 /**
  * The last released contracts, which the breaking-change gate compares the current ones with

@@ -14,7 +14,7 @@ async function main(release: boolean): Promise<void> {
   for (const artifact of ARTIFACTS) {
     const target = join(root, artifact.path);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, await artifact.render());
+    writeFileSync(target, await artifact.render(root));
     console.log(`contracts: wrote ${artifact.path}`);
   }
   if (!release) return;
