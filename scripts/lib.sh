@@ -3,6 +3,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 # The pinned Node (devDependency `node`) comes first, also when a script is run without npm.
 export PATH="$ROOT/node_modules/.bin:$PATH"
+# Nx, when a script runs it, stays offline and in-process (nx.json says the same).
+export NX_DAEMON=false NX_NO_CLOUD=true
 step() { printf '\n==> %s\n' "$*"; }
 
 # Installs node_modules exactly from the lock file when missing or stale.
