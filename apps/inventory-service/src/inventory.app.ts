@@ -8,7 +8,7 @@ export const SCHEMA = 'inventory';
 
 /** Builds the hybrid app (HTTP + Kafka consumer) and starts consuming; the caller listens. */
 export async function createInventoryApp(config: InventoryConfig): Promise<HttpApp> {
-  const app = await createHttpApp(AppModule.forRoot(config));
+  const app = await createHttpApp(AppModule.forRoot(config), config);
   connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
   await app.init();
   await app.startAllMicroservices();

@@ -8,7 +8,7 @@ export const SERVICE = Services.OrderGateway;
 export const SCHEMA = 'gateway';
 
 export async function createGatewayApp(config: GatewayConfig): Promise<HttpApp> {
-  const app = await createHttpApp(AppModule.forRoot(config));
+  const app = await createHttpApp(AppModule.forRoot(config), config);
   setUpOpenApi(app);
   connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
   await app.init();

@@ -7,7 +7,7 @@ export const SERVICE = Services.PaymentService;
 export const SCHEMA = 'payment';
 
 export async function createPaymentApp(config: PaymentConfig): Promise<HttpApp> {
-  const app = await createHttpApp(AppModule.forRoot(config));
+  const app = await createHttpApp(AppModule.forRoot(config), config);
   connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
   await app.init();
   await app.startAllMicroservices();

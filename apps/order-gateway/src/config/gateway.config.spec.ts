@@ -19,6 +19,17 @@ describe('gateway config', () => {
       expect(() => loadConfig(GatewayConfig, { RATE_LIMIT_ORDERS_PER_MINUTE: value })).toThrow(/RATE_LIMIT_ORDERS_PER_MINUTE/);
   });
 
+  it('bounds slow HTTP clients by default and refuses a head timeout above the request timeout', () => {
+    expect(loadConfig(GatewayConfig, {})).toMatchObject({
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      HTTP_IDLE_TIMEOUT_MS: 120_000,
+    });
+    expect(() => loadConfig(GatewayConfig, { HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig(GatewayConfig, { HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
+  });
+
   it('keeps idempotency keys at least 24 hours', () => {
     expect(() => loadConfig(GatewayConfig, { IDEMPOTENCY_RETENTION_HOURS: '23' })).toThrow(/IDEMPOTENCY_RETENTION_HOURS/);
   });

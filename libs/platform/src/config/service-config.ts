@@ -53,6 +53,38 @@ export class ServiceConfig {
   @Max(64)
   KAFKA_PARTITIONS_CONCURRENTLY = 6;
 
+  /**
+   * HTTP server bounds, so a slow or stalled client cannot hold a connection forever:
+   * the request head must arrive within HTTP_HEADERS_TIMEOUT_MS and the whole request
+   * (head and body) within HTTP_REQUEST_TIMEOUT_MS, else 408 and the connection closes;
+   * an idle keep-alive connection closes after HTTP_KEEP_ALIVE_TIMEOUT_MS (above common load
+   * balancers' 60 s idle timeout), and any connection silent for HTTP_IDLE_TIMEOUT_MS (more
+   * than the longest `Prefer: wait`, 30 s) is closed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  HTTP_IDLE_TIMEOUT_MS = 120_000;
+
   @IsString()
   @MinLength(16)
   AUTH_JWT_SECRET = DEVELOPMENT_JWT_SECRET;
@@ -72,9 +104,14 @@ export class ServiceConfig {
 
   /** Cross-field rules class-validator cannot express. */
   extraProblems(): string[] {
+    const problems: string[] = [];
     if (this.isProduction && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      return ['AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production'];
+      problems.push('AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production');
     }
-    return [];
+    // Node refuses a server whose head may take longer than the whole request.
+    if (this.HTTP_HEADERS_TIMEOUT_MS > this.HTTP_REQUEST_TIMEOUT_MS) {
+      problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS');
+    }
+    return problems;
   }
 }

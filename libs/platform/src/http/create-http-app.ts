@@ -46,16 +46,27 @@ export function strictValidationPipe(): ValidationPipe {
   });
 }
 
+/** Bounds of the HTTP server (see ServiceConfig: HTTP_*_TIMEOUT_MS). */
+export interface HttpTimeouts {
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
+  HTTP_IDLE_TIMEOUT_MS: number;
+}
+
 /**
  * Requests Node's HTTP parser refuses before any route sees them (a control character in
- * a header, a broken request line, oversized headers) still get a problem+json answer.
+ * a header, a broken request line, oversized headers) and requests whose head or body did
+ * not arrive in time (408) still get a problem+json answer, unless an answer has begun.
  */
-function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket & { _httpMessage?: { headersSent?: boolean } }): void {
+  if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
     socket.destroy();
     return;
   }
-  socket.end(rawProblemResponse(error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400));
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  // Closed once written: a client that stalled would also never close its side.
+  socket.end(rawProblemResponse(status), () => socket.destroy());
 }
 
 // Typed loosely: @nestjs/platform-fastify brings its own copy of fastify's types.
@@ -71,9 +82,19 @@ function answerRouterError(
 }
 
 /** Fastify-based Nest app with the platform's HTTP conventions. */
-export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeof Object>): Promise<NestFastifyApplication> {
+export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeof Object>, timeouts: HttpTimeouts): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    // Fastify leaves the whole-request bound off by default: a stalled body held a connection forever.
+    requestTimeout: timeouts.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: timeouts.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: timeouts.HTTP_IDLE_TIMEOUT_MS,
+    http: {
+      headersTimeout: timeouts.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: timeouts.HTTP_REQUEST_TIMEOUT_MS,
+      // Node looks for late requests this often (30 s by default, coarser than the bounds).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(timeouts.HTTP_HEADERS_TIMEOUT_MS / 2))),
+    },
     trustProxy: true,
     return503OnClosing: true,
     clientErrorHandler: answerUnparsableRequest,
