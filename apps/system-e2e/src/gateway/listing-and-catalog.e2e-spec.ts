@@ -161,6 +161,11 @@ describe('gateway listing and catalog', () => {
       ['base64 of something else', Buffer.from('{"offset":10}').toString('base64url')],
       ['a forged position with SQL', Buffer.from(JSON.stringify(["2026-01-01T00:00:00.000Z' OR '1'='1", 'x'])).toString('base64url')],
       ['a year Postgres refuses', Buffer.from(JSON.stringify(['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')],
+      [
+        'year 0000, which Postgres refuses (was a 500)',
+        Buffer.from(JSON.stringify(['0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url'),
+      ],
+      ['a time before any order', Buffer.from(JSON.stringify(['1969-12-31T23:59:59.999Z', '00000000-0000-4000-8000-000000000000'])).toString('base64url')],
       ['a 300-character value', 'A'.repeat(300)],
     ])('answers an invalid cursor (%s) with 400', async (_case, cursor) => {
       const problem = expectProblem(await system.http().get('/orders').query({ cursor }).set('authorization', auth('lister')), 400);
