@@ -38,13 +38,16 @@ export class OrderTransitions {
   async move(manager: EntityManager, order: LockedOrder, target: OrderStatus, cause: TransitionCause = {}): Promise<EventEnvelope[] | null> {
     const path = cause.via ? pathVia(order.status, cause.via, target) : pathTo(order.status, target);
     if (!path) return null;
+    // One clock for the history entries and the row's timestamps: this process's. Postgres's
+    // now() is the transaction's start, earlier than `at`, so updatedAt could precede the last
+    // history[].at by the transaction's length.
     const at = new Date().toISOString();
     const reason = target === 'CANCELLED' ? (cause.reason ?? null) : null;
     await manager.query(
       `UPDATE orders SET status = $2, cancel_reason = $3, history = history || $4::jsonb,
-              status_changed_at = now(), updated_at = now()
+              status_changed_at = $5::timestamptz, updated_at = $5::timestamptz
         WHERE id = $1`,
-      [order.id, target, reason, JSON.stringify(path.map((status) => ({ status, at })))],
+      [order.id, target, reason, JSON.stringify(path.map((status) => ({ status, at }))), at],
     );
     afterCommit(() => {
       for (const status of path) recordTransition(status, status === 'CANCELLED' ? reason : null);

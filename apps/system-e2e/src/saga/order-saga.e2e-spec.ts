@@ -35,6 +35,11 @@ describe('order saga over real Kafka, Postgres and Redis', () => {
       .send(body);
   }
 
+  /** updatedAt is the time of the last status change, on the same clock as history[].at. */
+  function expectOneClock(order: { history: Array<{ at: string }>; updatedAt: string }) {
+    expect(order.updatedAt).toBe(order.history[order.history.length - 1].at);
+  }
+
   it('confirms a paid order: CREATED > RESERVED > PAID > CONFIRMED, stock moved to sold', async () => {
     const before = await system.stock('SAGA-SHIRT');
 
@@ -52,6 +57,7 @@ describe('order saga over real Kafka, Postgres and Redis', () => {
       cancelReason: null,
     });
     expect(response.body.history.map((step: { status: string }) => step.status)).toEqual(['CREATED', 'RESERVED', 'PAID', 'CONFIRMED']);
+    expectOneClock(response.body);
 
     const after = await system.stock('SAGA-SHIRT');
     expect(after).toEqual({ ...before, available: before.available - 2, sold: before.sold + 2 });
@@ -76,6 +82,7 @@ describe('order saga over real Kafka, Postgres and Redis', () => {
     expect(response.status).toBe(202);
     expect(response.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_FAILED' });
     expect(response.body.history.map((step: { status: string }) => step.status)).toEqual(['CREATED', 'RESERVED', 'CANCELLED']);
+    expectOneClock(response.body);
     await system.waitUntilQuiet();
     expect(await system.stock('SAGA-SHIRT')).toEqual(before);
     const { rows } = await system.db.query('SELECT state FROM inventory.reservations WHERE order_id = $1', [response.body.id]);
