@@ -5,6 +5,17 @@ export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const CURRENCIES = ['USD'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
+/**
+ * The payment methods the provider accepts (contract, "Payment": its test cards). An order
+ * without one is charged at the configured success rate; any other method is refused.
+ */
+export const PAYMENT_METHODS = ['pm_card_ok', 'pm_card_declined', 'pm_card_timeout'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export function isPaymentMethod(value: unknown): value is PaymentMethod {
+  return (PAYMENT_METHODS as readonly unknown[]).includes(value);
+}
+
 /** One line of an order as it travels through the saga (price captured at order time). */
 export class OrderLine {
   @IsString()

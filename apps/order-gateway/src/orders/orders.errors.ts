@@ -1,3 +1,4 @@
+import { PAYMENT_METHODS } from '@orders/events';
 import { DomainError } from '@orders/platform';
 
 export class OrderNotFound extends DomainError {
@@ -21,5 +22,14 @@ export class UnknownSkus extends DomainError {
       `Unknown sku: ${skus.join(', ')}.`,
       skus.map((sku) => ({ field: 'items.sku', message: `unknown sku ${sku}` })),
     );
+  }
+}
+
+export class UnsupportedPaymentMethod extends DomainError {
+  constructor(method: string) {
+    const accepted = PAYMENT_METHODS.join(', ');
+    super('unprocessable', 'unsupported-payment-method', `Payment method ${method} is not accepted; accepted: ${accepted}.`, [
+      { field: 'paymentMethod', message: `paymentMethod must be one of: ${accepted}` },
+    ]);
   }
 }

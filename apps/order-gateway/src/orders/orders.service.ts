@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createEvent, Currency, Services } from '@orders/events';
+import { createEvent, Currency, isPaymentMethod, Services } from '@orders/events';
 import { AuthenticatedUser, inSpan, TransactionalEvents } from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -14,7 +14,7 @@ import { OrderTransitions } from './order-transitions';
 import { ORDER_SELECT, OrderPageView, OrderRow, OrderView, toOrderView } from './order.view';
 import { ListOrdersQuery } from './dto/list-orders.query';
 import { decodeCursor, encodeCursor } from './order-cursor';
-import { OrderNotCancellable, OrderNotFound, UnknownSkus } from './orders.errors';
+import { OrderNotCancellable, OrderNotFound, UnknownSkus, UnsupportedPaymentMethod } from './orders.errors';
 
 const SERVICE = Services.OrderGateway;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -49,6 +49,8 @@ export class OrdersService {
   async createOrder(command: CreateOrderCommand): Promise<CreateOrderResult> {
     return inSpan(SERVICE, 'CreateOrder', async (span) => {
       const { user, idempotencyKey, fingerprint } = command;
+      const method = command.order.paymentMethod;
+      if (method !== undefined && !isPaymentMethod(method)) throw new UnsupportedPaymentMethod(method);
       const claim = await this.idempotency.claim(user.id, idempotencyKey, fingerprint);
       if (claim.kind === 'replay') return { status: claim.status, order: claim.body as OrderView, replayed: true };
       try {

@@ -11,6 +11,12 @@ describe('mock payment provider', () => {
     await expect(charge(always, 'pm_card_declined')).resolves.toEqual({ approved: false, reason: 'card_declined' });
   });
 
+  it('never charges a payment method it does not accept, whatever the rate', async () => {
+    const always = new MockPaymentProvider({ successRate: 1, delayMinMs: 0, delayMaxMs: 0 });
+    await expect(charge(always, 'pm_card_unknown')).resolves.toEqual({ approved: false, reason: 'unsupported_payment_method' });
+    await expect(charge(always, 'PM_CARD_OK')).resolves.toEqual({ approved: false, reason: 'unsupported_payment_method' });
+  });
+
   it('applies the configured success rate without a payment method', async () => {
     const rolls = [0.2, 0.95];
     const provider = new MockPaymentProvider({ successRate: 0.9, delayMinMs: 0, delayMaxMs: 0, random: () => rolls.shift() ?? 0 });

@@ -1,3 +1,4 @@
+import { isPaymentMethod, PaymentMethod } from '@orders/events';
 import { randomUUID } from 'node:crypto';
 
 export interface ChargeRequest {
@@ -23,7 +24,7 @@ export const TestPaymentMethods = {
   AlwaysSucceeds: 'pm_card_ok',
   AlwaysDeclines: 'pm_card_declined',
   NeverAnswers: 'pm_card_timeout',
-} as const;
+} as const satisfies Record<string, PaymentMethod>;
 
 export interface MockProviderSettings {
   successRate: number;
@@ -45,6 +46,8 @@ export class MockPaymentProvider implements PaymentProvider {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     if (request.paymentMethod === TestPaymentMethods.NeverAnswers) return new Promise<never>(() => undefined);
+    // The gateway refuses other methods; one that still arrives (an event from before) is never charged.
+    if (request.paymentMethod !== undefined && !isPaymentMethod(request.paymentMethod)) return { approved: false, reason: 'unsupported_payment_method' };
     await this.delay();
     const approved =
       request.paymentMethod === TestPaymentMethods.AlwaysSucceeds ||

@@ -214,6 +214,19 @@ describe('gateway errors and validation', () => {
       expect(rows[0].n).toBe(0);
     });
 
+    it.each(['pm_card_unknown', 'PM_CARD_OK', 'card_4242424242424242'])(
+      'answers an unknown payment method (%s) with 422 listing the accepted ones, and keeps no order',
+      async (paymentMethod) => {
+        const before = await system.db.query('SELECT count(*)::int AS n FROM gateway.orders');
+        const problem = expectProblem(await postOrder().send({ items: [item('ERR-1')], paymentMethod }), 422);
+        expect(problem.type).toMatch(/unsupported-payment-method$/);
+        for (const accepted of ['pm_card_ok', 'pm_card_declined', 'pm_card_timeout']) expect(problem.detail).toContain(accepted);
+        expect(fieldsOf(problem)).toEqual(['paymentMethod']);
+        const after = await system.db.query('SELECT count(*)::int AS n FROM gateway.orders');
+        expect(after.rows[0].n).toBe(before.rows[0].n);
+      },
+    );
+
     it('answers cancelling a cancelled order with 409', async () => {
       const order = await postOrder().send({ items: [item('ERR-1')], paymentMethod: 'pm_card_timeout' });
       expect(order.status).toBe(202);

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { SKU_PATTERN } from '@orders/events';
+import { PAYMENT_METHODS, SKU_PATTERN } from '@orders/events';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 
@@ -31,8 +31,10 @@ export class CreateOrderDto {
 
   @ApiPropertyOptional({
     example: 'pm_card_ok',
-    pattern: PAYMENT_METHOD.source,
-    description: 'A payment method id (1-255 printable ASCII, no spaces). Test methods: pm_card_ok, pm_card_declined, pm_card_timeout.',
+    enum: PAYMENT_METHODS,
+    description:
+      'The payment method: pm_card_ok (always succeeds), pm_card_declined (always declined) or pm_card_timeout (never answers). ' +
+      'Without it the configured success rate applies. Another well-formed id is a 422 naming the accepted ones.',
   })
   @IsOptional()
   @IsString()
