@@ -1,7 +1,12 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
-export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * 1-64 characters of A-Z a-z 0-9 . _ -, but not "." or "..": a sku is a path segment of the
+ * admin API, and URL parsers resolve those two away (the product could never be managed).
+ */
+export const SKU_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/;
+export const SKU_RULE = 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-", and not "." or ".."';
 export const CURRENCIES = ['USD'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 

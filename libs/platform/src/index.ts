@@ -19,6 +19,7 @@ export * from './http/domain-error';
 export * from './http/problem-details';
 export * from './http/problem-details.filter';
 export * from './http/create-http-app';
+export * from './http/upstream-path';
 export * from './auth/token-verifier';
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';

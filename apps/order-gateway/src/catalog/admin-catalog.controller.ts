@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { SKU_PATTERN } from '@orders/events';
-import { ApiProblem, ApiProblems, NotFound, Roles } from '@orders/platform';
+import { ApiProblem, ApiProblems, NotFound, PROBLEM_CONTENT_TYPE, Roles, upstreamPath } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogCache } from './catalog-cache.service';
 import { AdjustStockBody, CreatedProductView, CreateProductBody, ProductView, StockView, UpdateProductBody } from './catalog.views';
-import { InventoryClient } from './inventory.client';
+import { ForwardedResponse, InventoryClient } from './inventory.client';
 
 /**
  * The admin catalog and stock API, served by inventory-service (which validates and
@@ -44,7 +44,7 @@ export class AdminCatalogController {
   @ApiProblems(400, 413, 415)
   @ApiProblem(404, { description: 'Unknown sku.' })
   updateProduct(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.forward('PATCH', `/admin/products/${encodeURIComponent(this.existingSkuOrNotFound(sku))}`, request, reply, body, sku);
+    return this.forward('PATCH', upstreamPath`/admin/products/${this.existingSkuOrNotFound(sku)}`, request, reply, body, sku);
   }
 
   @Post('inventory/:sku/adjust')
@@ -57,7 +57,7 @@ export class AdminCatalogController {
   @ApiProblem(404, { description: 'Unknown sku.' })
   @ApiProblem(409, { description: 'The delta would make available stock negative.' })
   adjustStock(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.forward('POST', `/admin/inventory/${encodeURIComponent(this.existingSkuOrNotFound(sku))}/adjust`, request, reply, body, sku);
+    return this.forward('POST', upstreamPath`/admin/inventory/${this.existingSkuOrNotFound(sku)}/adjust`, request, reply, body, sku);
   }
 
   @Get('inventory/:sku')
@@ -69,11 +69,11 @@ export class AdminCatalogController {
   @ApiOkResponse({ type: StockView })
   @ApiProblem(404, { description: 'Unknown sku.' })
   getStock(@Param('sku') sku: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.forward('GET', `/admin/inventory/${encodeURIComponent(this.existingSkuOrNotFound(sku))}`, request, reply);
+    return this.forward('GET', upstreamPath`/admin/inventory/${this.existingSkuOrNotFound(sku)}`, request, reply);
   }
 
   /**
-   * A path sku that cannot be a sku names no product: 404 here, without a round trip. This
+   * A path sku that cannot be a sku (including "." and "..") names no product: 404 here, without a round trip. This
    * is routing, not validation (inventory still owns every rule about bodies).
    */
   private existingSkuOrNotFound(sku: string): string {
@@ -88,6 +88,21 @@ export class AdminCatalogController {
       const snapshot = await this.inventory.snapshot(refreshSku, authorization);
       if (snapshot) await this.cache.apply(snapshot);
     }
-    await reply.status(response.status).header('content-type', response.contentType).send(response.body);
+    const publicPath = (request.url ?? '/').split('?')[0];
+    await reply.status(response.status).header('content-type', response.contentType).send(asRelayed(response, publicPath));
+  }
+}
+
+/**
+ * Inventory's problems are relayed as they are, except their `instance`: it names the path
+ * the client asked for, never inventory's internal one.
+ */
+function asRelayed(response: ForwardedResponse, publicPath: string): string {
+  if (!response.contentType.startsWith(PROBLEM_CONTENT_TYPE)) return response.body;
+  try {
+    const problem = JSON.parse(response.body) as Record<string, unknown>;
+    return JSON.stringify({ ...problem, instance: publicPath });
+  } catch {
+    return response.body;
   }
 }

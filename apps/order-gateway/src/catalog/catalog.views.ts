@@ -58,7 +58,13 @@ export class StockView {
  */
 
 export class CreateProductBody {
-  @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source, minLength: 1, maxLength: 64, description: '1-64 characters of A-Z a-z 0-9 . _ -' })
+  @ApiProperty({
+    example: 'SKU-TSHIRT-M',
+    pattern: SKU_PATTERN.source,
+    minLength: 1,
+    maxLength: 64,
+    description: '1-64 characters of A-Z a-z 0-9 . _ -, not "." or ".."',
+  })
   sku!: string;
 
   @ApiProperty({ example: 'T-shirt, size M', minLength: 1, maxLength: 200 })

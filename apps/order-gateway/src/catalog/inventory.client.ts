@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProductChangedV1 } from '@orders/events';
-import { DomainError, SERVICE_CONFIG } from '@orders/platform';
+import { DomainError, SERVICE_CONFIG, upstreamPath } from '@orders/platform';
 import { GatewayConfig } from '../config/gateway.config';
 
 export class InventoryUnavailable extends DomainError {
@@ -47,7 +47,7 @@ export class InventoryClient {
   }
 
   async snapshot(sku: string, authorization: string | undefined): Promise<ProductChangedV1 | null> {
-    const response = await this.forward('GET', `/internal/catalog/${encodeURIComponent(sku)}`, authorization);
+    const response = await this.forward('GET', upstreamPath`/internal/catalog/${sku}`, authorization);
     return response.status === 200 ? (JSON.parse(response.body) as ProductChangedV1) : null;
   }
 }

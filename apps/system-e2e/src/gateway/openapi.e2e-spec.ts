@@ -1,3 +1,4 @@
+import { SKU_PATTERN } from '@orders/events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestSystem } from '../support/system';
@@ -140,7 +141,7 @@ describe('gateway OpenAPI document', () => {
     const line = schema((body.properties.items.items as { $ref: string }).$ref);
     expect(line.required?.sort()).toEqual(['quantity', 'sku']);
     expect(line.properties.quantity).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
-    expect(line.properties.sku).toMatchObject({ pattern: '^[A-Za-z0-9._-]{1,64}$' });
+    expect(line.properties.sku).toMatchObject({ pattern: SKU_PATTERN.source });
 
     const headers = Object.fromEntries(
       (create.parameters ?? []).filter((parameter) => parameter.in === 'header').map((parameter) => [parameter.name, parameter.required ?? false]),
@@ -173,7 +174,7 @@ describe('gateway OpenAPI document', () => {
     const bodyOf = (path: string, method: string) => schema(doc.paths[path][method].requestBody?.content['application/json'].schema.$ref);
     const create = bodyOf('/admin/products', 'post');
     expect(create.required?.sort()).toEqual(['initialStock', 'name', 'priceCents', 'sku']);
-    expect(create.properties.sku).toMatchObject({ pattern: '^[A-Za-z0-9._-]{1,64}$', maxLength: 64 });
+    expect(create.properties.sku).toMatchObject({ pattern: SKU_PATTERN.source, maxLength: 64 });
     expect(create.properties.priceCents).toMatchObject({ type: 'integer', minimum: 0 });
     expect(create.properties.initialStock).toMatchObject({ type: 'integer', minimum: 0 });
     const update = bodyOf('/admin/products/{sku}', 'patch');

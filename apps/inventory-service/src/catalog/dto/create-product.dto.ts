@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { SKU_PATTERN } from '@orders/events';
+import { SKU_PATTERN, SKU_RULE } from '@orders/events';
 
 export class CreateProductDto {
   @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source })
   @IsString()
-  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
+  @Matches(SKU_PATTERN, { message: SKU_RULE })
   sku!: string;
 
   @ApiProperty({ example: 'T-shirt, size M' })

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PAYMENT_METHODS, SKU_PATTERN } from '@orders/events';
+import { PAYMENT_METHODS, SKU_PATTERN, SKU_RULE } from '@orders/events';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 
@@ -9,7 +9,7 @@ const PAYMENT_METHOD = /^[\x21-\x7E]{1,255}$/;
 export class OrderItemDto {
   @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source })
   @IsString()
-  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
+  @Matches(SKU_PATTERN, { message: SKU_RULE })
   sku!: string;
 
   @ApiProperty({ example: 2, type: 'integer', minimum: 1, maximum: 1000 })
