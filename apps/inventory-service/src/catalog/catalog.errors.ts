@@ -17,3 +17,15 @@ export class StockWouldGoNegative extends DomainError {
     super('conflict', 'insufficient-stock', `Adjusting ${sku} by ${delta} would make available stock negative (available: ${available}).`);
   }
 }
+
+/**
+ * The most units a sku may hold in all (available + reserved + sold): far beyond any real
+ * stock, well inside the integer columns (2^31 - 1) that hold each figure.
+ */
+export const MAX_STOCK = 1_000_000_000;
+
+export class StockLimitExceeded extends DomainError {
+  constructor(sku: string, total: number, delta: number) {
+    super('conflict', 'stock-limit-exceeded', `Adjusting ${sku} by ${delta} would hold more than ${MAX_STOCK} units in all (now: ${total}).`);
+  }
+}

@@ -4,7 +4,7 @@ import { queryRows, TransactionalEvents } from '@orders/platform';
 import { ProductChangedV1 } from '@orders/events';
 import { DataSource, EntityManager } from 'typeorm';
 import { StockEngine } from '../stock-engine/stock-engine';
-import { ProductAlreadyExists, StockWouldGoNegative, UnknownProduct } from './catalog.errors';
+import { MAX_STOCK, ProductAlreadyExists, StockLimitExceeded, StockWouldGoNegative, UnknownProduct } from './catalog.errors';
 import { CreateProductDto } from './dto/create-product.dto';
 import { UpdateProductDto } from './dto/update-product.dto';
 import { PRODUCT_COLUMNS, productChanged, ProductRow, ProductView, StockView, toProductView, toStockView } from './product-row';
@@ -50,12 +50,19 @@ export class CatalogService {
     });
   }
 
-  /** Adds or removes available units; never below zero, and the conservation rule keeps holding. */
+  /**
+   * Adds or removes available units; never below zero nor past MAX_STOCK units in all (so no
+   * column can overflow), and the conservation rule keeps holding.
+   */
   async adjustStock(sku: string, delta: number, actor: string): Promise<StockView> {
     const view = await this.events.run(async (manager) => {
-      const [current]: Array<{ available: number }> = await manager.query('SELECT available FROM stock WHERE sku = $1 FOR UPDATE', [sku]);
+      const [current]: Array<{ available: number; total: string }> = await manager.query(
+        'SELECT available, available::bigint + reserved + sold AS total FROM stock WHERE sku = $1 FOR UPDATE',
+        [sku],
+      );
       if (!current) throw new UnknownProduct(sku);
       if (current.available + delta < 0) throw new StockWouldGoNegative(sku, current.available, delta);
+      if (Number(current.total) + delta > MAX_STOCK) throw new StockLimitExceeded(sku, Number(current.total), delta);
       await manager.query('UPDATE stock SET available = available + $2, adjusted = adjusted + $2, revision = revision + 1, updated_at = now() WHERE sku = $1', [
         sku,
         delta,

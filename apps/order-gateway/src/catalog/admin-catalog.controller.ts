@@ -17,7 +17,7 @@ const SKU = ApiParam({ name: 'sku', example: 'SKU-TSHIRT-M' });
 @ApiTags('admin')
 @ApiBearerAuth()
 @Roles('admin')
-@ApiProblems(401, 403, 503)
+@ApiProblems(401, 403, 502, 503)
 @Controller('admin')
 export class AdminCatalogController {
   constructor(
@@ -55,7 +55,7 @@ export class AdminCatalogController {
   @ApiOkResponse({ type: StockView, description: 'The new stock.' })
   @ApiProblems(400, 413, 415)
   @ApiProblem(404, { description: 'Unknown sku.' })
-  @ApiProblem(409, { description: 'The delta would make available stock negative.' })
+  @ApiProblem(409, { description: 'The delta would make available stock negative, or the sku hold more than 1,000,000,000 units in all.' })
   adjustStock(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('POST', upstreamPath`/admin/inventory/${this.existingSkuOrNotFound(sku)}/adjust`, request, reply, body, sku);
   }

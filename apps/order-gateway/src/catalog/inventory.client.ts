@@ -9,6 +9,13 @@ export class InventoryUnavailable extends DomainError {
   }
 }
 
+/** Inventory answered an error it should not have (a 5xx other than 503): no promise that a retry helps. */
+export class InventoryFailed extends DomainError {
+  constructor() {
+    super('bad_gateway', 'inventory-failed', 'The inventory service failed to handle the request.');
+  }
+}
+
 export interface ForwardedResponse {
   status: number;
   contentType: string;
@@ -42,7 +49,10 @@ export class InventoryClient {
     } catch {
       throw new InventoryUnavailable();
     }
-    if (response.status >= 500) throw new InventoryUnavailable();
+    // 503 is inventory's own "temporarily unable, retry" (a dependency away); any other 5xx is
+    // a failure a retry need not fix, so it is not dressed up as unavailability.
+    if (response.status === 503) throw new InventoryUnavailable();
+    if (response.status >= 500) throw new InventoryFailed();
     return { status: response.status, contentType: response.headers.get('content-type') ?? 'application/json', body: await response.text() };
   }
 

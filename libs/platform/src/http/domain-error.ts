@@ -1,5 +1,6 @@
 /** What kind of failure a domain error is; the HTTP layer alone turns it into a status. */
-export type ProblemKind = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'too_many_requests' | 'unavailable';
+export type ProblemKind =
+  'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'too_many_requests' | 'bad_gateway' | 'unavailable';
 
 export interface FieldError {
   field: string;

@@ -44,6 +44,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   422: 'The request is well-formed but cannot be processed.',
   429: 'Too many requests; retry after the number of seconds in Retry-After.',
   500: 'Unexpected error; the body reveals nothing about it.',
+  502: 'A service behind the gateway failed; retrying is not promised to help.',
   503: 'A dependency is unavailable; retry after Retry-After.',
 };
 

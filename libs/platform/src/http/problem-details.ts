@@ -29,6 +29,7 @@ const STATUS_OF: Record<ProblemKind, number> = {
   conflict: 409,
   unprocessable: 422,
   too_many_requests: 429,
+  bad_gateway: 502,
   unavailable: 503,
 };
 
