@@ -53,6 +53,8 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     // Released between our insert and select: the other request failed; claim again.
     if (!existing) return this.claim(userId, key, fingerprint);
     if (existing.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
+    // A completed request still held (Prefer: wait) has not answered yet: its answer is not known.
+    if (existing.state === 'COMPLETED' && !existing.expired) throw new IdempotentRequestInFlight();
     if (existing.state === 'COMPLETED') return { kind: 'replay', status: existing.response_status!, body: existing.response_body };
     if (!existing.expired) throw new IdempotentRequestInFlight();
 
@@ -72,14 +74,37 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
    * its lease and another one took the key over and finished first, this UPDATE (which
    * waits for that row lock, then re-checks) matches nothing and the caller writes nothing,
    * so one key never yields two orders. Parameters are numbered from `firstParam`.
+   *
+   * `holdSeconds` > 0 when the request will hold its answer (Prefer: wait): until then, or
+   * until finalResponse stores what it answered, a repeat is "in flight" (409), never a
+   * replay of a response the first caller has not even received. If the holder dies, the
+   * stored response is replayed once the hold lapses.
    */
-  completion(userId: string, key: string, status: number, body: unknown, orderId: string, firstParam: number): { sql: string; params: unknown[] } {
-    const [user, idempotencyKey, responseStatus, responseBody, order] = [0, 1, 2, 3, 4].map((offset) => `$${firstParam + offset}`);
+  completion(
+    userId: string,
+    key: string,
+    status: number,
+    body: unknown,
+    orderId: string,
+    firstParam: number,
+    holdSeconds = 0,
+  ): { sql: string; params: unknown[] } {
+    const [user, idempotencyKey, responseStatus, responseBody, order, hold] = [0, 1, 2, 3, 4, 5].map((offset) => `$${firstParam + offset}`);
     return {
-      sql: `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = ${responseStatus}::int, response_body = ${responseBody}::jsonb, order_id = ${order}::uuid
+      sql: `UPDATE idempotency_keys SET state = 'COMPLETED', response_status = ${responseStatus}::int, response_body = ${responseBody}::jsonb, order_id = ${order}::uuid,
+                    locked_until = now() + ${hold}::int * interval '1 second'
              WHERE user_id = ${user} AND key = ${idempotencyKey} AND state = 'IN_FLIGHT' RETURNING key`,
-      params: [userId, key, status, JSON.stringify(body), orderId],
+      params: [userId, key, status, JSON.stringify(body), orderId, holdSeconds],
     };
+  }
+
+  /** What a held request (Prefer: wait) finally answered: from now on, the replayed response. */
+  async finalResponse(userId: string, key: string, status: number, body: unknown): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE idempotency_keys SET response_status = $3::int, response_body = $4::jsonb, locked_until = now()
+        WHERE user_id = $1 AND key = $2 AND state = 'COMPLETED'`,
+      [userId, key, status, JSON.stringify(body)],
+    );
   }
 
   /** The request failed before completing: the key is free for a retry. */

@@ -11,6 +11,7 @@ import { OrderPageView, OrderView } from './order.view';
 import { OrdersService } from './orders.service';
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
+const HELD_ANSWER_MARGIN_SECONDS = 5;
 
 const PREFER_WAIT = ApiHeader({
   name: 'Prefer',
@@ -84,18 +85,25 @@ export class OrdersController {
     if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailed([{ field: 'Idempotency-Key', message: 'header is required: 1-255 printable ASCII characters' }]);
     }
+    const waitSeconds = preferredWaitSeconds(prefer);
     const result = await this.orders.createOrder({
       user,
       idempotencyKey,
       fingerprint: requestFingerprint('POST', '/orders', request.body),
       order: input,
+      // The hold covers the wait and the write of its answer.
+      holdSeconds: waitSeconds === null ? 0 : waitSeconds + HELD_ANSWER_MARGIN_SECONDS,
     });
     void reply.status(result.status).header('Location', `/orders/${result.order.id}`);
     if (result.replayed) {
       void reply.header('Idempotent-Replayed', 'true');
       return result.order;
     }
-    return this.waitIfPreferred(prefer, reply, result.order, () => this.orders.getOrder(user, result.order.id));
+    if (waitSeconds === null) return result.order;
+    const answer = await this.waitIfPreferred(prefer, reply, result.order, () => this.orders.getOrder(user, result.order.id));
+    // A repeat replays this answer, the one the caller gets, not the CREATED order stored at intake.
+    await this.orders.recordHeldAnswer(user, idempotencyKey, answer);
+    return answer;
   }
 
   @Get()

@@ -24,6 +24,8 @@ export interface CreateOrderCommand {
   idempotencyKey: string;
   fingerprint: string;
   order: CreateOrderDto;
+  /** Seconds the caller will hold the answer (Prefer: wait); a repeat meanwhile is a 409. */
+  holdSeconds?: number;
 }
 
 export interface CreateOrderResult {
@@ -65,7 +67,7 @@ export class OrdersService {
     });
   }
 
-  private async insertOrder({ user, idempotencyKey, order: input }: CreateOrderCommand): Promise<OrderView> {
+  private async insertOrder({ user, idempotencyKey, order: input, holdSeconds }: CreateOrderCommand): Promise<OrderView> {
     const prices = await inSpan(SERVICE, 'ValidateOrderItems', () => this.catalog.pricesOf(input.items.map((item) => item.sku)));
     const unknown = input.items.filter((item) => !prices.has(item.sku)).map((item) => item.sku);
     if (unknown.length > 0) throw new UnknownSkus(unknown);
@@ -109,7 +111,7 @@ export class OrdersService {
       items.map((item) => item.quantity),
       items.map((item) => item.unitPriceCents),
     ];
-    const completion = this.idempotency.completion(user.id, idempotencyKey, 202, view, id, orderParams.length + 1);
+    const completion = this.idempotency.completion(user.id, idempotencyKey, 202, view, id, orderParams.length + 1, holdSeconds);
     const outbox = this.events.outboxInsert([created], orderParams.length + completion.params.length + 1, 'new_order');
     const [row]: Array<{ written: number }> = await inSpan(SERVICE, 'Store.CreateOrderTx', () =>
       this.dataSource.query(
@@ -130,6 +132,11 @@ export class OrdersService {
     if (row.written !== 1) throw new IdempotentRequestInFlight();
     this.events.notifyRelay();
     return view;
+  }
+
+  /** The answer a create that held its response (Prefer: wait) gave: what a repeat replays. */
+  async recordHeldAnswer(user: AuthenticatedUser, idempotencyKey: string, order: OrderView): Promise<void> {
+    await this.idempotency.finalResponse(user.id, idempotencyKey, 202, order);
   }
 
   /** The caller's order (or any order for an admin); anything else is "not found". */

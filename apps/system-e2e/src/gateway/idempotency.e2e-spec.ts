@@ -60,6 +60,39 @@ describe('gateway idempotency keys', () => {
     expect(reservations[0].n).toBe(1);
   });
 
+  it('replays the answer of a first request that waited (Prefer: wait) for a terminal order: same status, same body', async () => {
+    const confirmed = { items: [{ sku: 'IDEM-1', quantity: 1 }], paymentMethod: 'pm_card_ok' };
+    const first = await post('waited-user', 'key-waited', confirmed).set('prefer', 'wait=20');
+    expect(first.status).toBe(202);
+    expect(first.body.status).toBe('CONFIRMED');
+
+    const replay = await post('waited-user', 'key-waited', confirmed);
+    expect(replay.status).toBe(first.status);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect(await ordersOf('waited-user')).toEqual([{ id: first.body.id }]);
+  });
+
+  it('answers 409 to a repeat while the first request still holds its answer, then replays that answer', async () => {
+    // pm_card_timeout: the order stays RESERVED, so the first request holds its answer the full 3 s.
+    const first = post('holding-user', 'key-holding')
+      .set('prefer', 'wait=3')
+      .then((response) => response);
+    await waitUntil(async () => (await ordersOf('holding-user')).length === 1);
+
+    const duplicate = await post('holding-user', 'key-holding');
+    expect(expectProblem(duplicate, 409).type).toMatch(/idempotency-request-in-flight$/);
+    expect(duplicate.headers['retry-after']).toMatch(/^\d+$/);
+
+    const original = await first;
+    expect(original.headers['preference-applied']).toBe('wait=3');
+    const replay = await post('holding-user', 'key-holding');
+    expect(replay.status).toBe(original.status);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(original.body);
+    expect(await ordersOf('holding-user')).toHaveLength(1);
+  });
+
   it('answers 422 when the key is reused with a different body, and creates nothing', async () => {
     const first = await post('mismatch-user', 'key-mismatch');
     expect(first.status).toBe(202);
