@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { loadConfig, ProblemDetailsView } from '@orders/platform';
+import { documentCommonProblems, loadConfig, ProblemDetailsView } from '@orders/platform';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 
@@ -15,7 +15,8 @@ Catalog reads, /health, /ready, /metrics and /docs need no token.
 
 **Errors**: every 4xx/5xx is RFC 9457 \`application/problem+json\` (\`type\`, \`title\`, \`status\`, \`detail\`, \`instance\`, and \`errors\`
 with one \`{ field, message }\` per invalid field on validation failures). Unknown routes are 404, bodies over 64 KiB 413,
-non-JSON bodies 400 or 415.
+non-JSON bodies 415. The \`type\` of every problem is one of the catalogue (the enum of ProblemDetailsView.type); each
+operation lists the types it can answer per status.
 
 **Idempotency**: \`POST /orders\` requires an \`Idempotency-Key\`, scoped per user and kept at least 24 h.`;
 
@@ -28,8 +29,11 @@ function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('orders', 'Placing, reading, listing and cancelling your orders')
     .addTag('catalog', 'The public catalog (no token)')
     .addTag('admin', 'Catalog and stock administration (role admin); served by inventory-service through the gateway')
+    .addTag('operations', 'Liveness, readiness and metrics (no token)')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsView] });
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDetailsView] });
+  documentCommonProblems(document);
+  return document;
 }
 
 /** Swagger UI at /docs and the document at /docs-json, generated from the code. */

@@ -15,6 +15,7 @@ export * from './messaging/events-kafka.server';
 export * from './messaging/on-event.decorator';
 export * from './messaging/messaging.module';
 export * from './messaging/kafka-probe';
+export * from './http/problem-catalogue';
 export * from './http/domain-error';
 export * from './http/problem-details';
 export * from './http/problem-details.filter';

@@ -1,20 +1,20 @@
-import { DomainError } from '@orders/platform';
+import { DomainError, Problems } from '@orders/platform';
 
 export class ProductAlreadyExists extends DomainError {
   constructor(sku: string) {
-    super('conflict', 'product-exists', `A product with sku ${sku} already exists.`);
+    super(Problems.ProductExists, `A product with sku ${sku} already exists.`);
   }
 }
 
 export class UnknownProduct extends DomainError {
   constructor(sku: string) {
-    super('not_found', 'unknown-product', `Product ${sku} was not found.`);
+    super(Problems.UnknownProduct, `Product ${sku} was not found.`);
   }
 }
 
 export class StockWouldGoNegative extends DomainError {
   constructor(sku: string, available: number, delta: number) {
-    super('conflict', 'insufficient-stock', `Adjusting ${sku} by ${delta} would make available stock negative (available: ${available}).`);
+    super(Problems.InsufficientStock, `Adjusting ${sku} by ${delta} would make available stock negative (available: ${available}).`);
   }
 }
 
@@ -26,6 +26,6 @@ export const MAX_STOCK = 1_000_000_000;
 
 export class StockLimitExceeded extends DomainError {
   constructor(sku: string, total: number, delta: number) {
-    super('conflict', 'stock-limit-exceeded', `Adjusting ${sku} by ${delta} would hold more than ${MAX_STOCK} units in all (now: ${total}).`);
+    super(Problems.StockLimitExceeded, `Adjusting ${sku} by ${delta} would hold more than ${MAX_STOCK} units in all (now: ${total}).`);
   }
 }

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { SKU_PATTERN } from '@orders/events';
-import { ApiProblem, ApiProblems, NotFound, PROBLEM_CONTENT_TYPE, Roles, upstreamPath } from '@orders/platform';
+import { ApiProblems, PROBLEM_CONTENT_TYPE, Problems, Roles, upstreamPath } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogCache } from './catalog-cache.service';
+import { ProductNotFound } from './catalog.errors';
 import { AdjustStockBody, CreatedProductView, CreateProductBody, ProductView, StockView, UpdateProductBody } from './catalog.views';
 import { ForwardedResponse, InventoryClient } from './inventory.client';
 
@@ -17,7 +18,7 @@ const SKU = ApiParam({ name: 'sku', example: 'SKU-TSHIRT-M' });
 @ApiTags('admin')
 @ApiBearerAuth()
 @Roles('admin')
-@ApiProblems(401, 403, 502, 503)
+@ApiProblems(Problems.Forbidden, Problems.InventoryFailed, Problems.InventoryUnavailable)
 @Controller('admin')
 export class AdminCatalogController {
   constructor(
@@ -29,8 +30,7 @@ export class AdminCatalogController {
   @ApiOperation({ summary: 'Create a product with its initial stock' })
   @ApiBody({ type: CreateProductBody })
   @ApiCreatedResponse({ type: CreatedProductView })
-  @ApiProblems(400, 413, 415)
-  @ApiProblem(409, { description: 'A product with this sku already exists.' })
+  @ApiProblems(Problems.ProductExists)
   createProduct(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const sku = (body as { sku?: unknown } | undefined)?.sku;
     return this.forward('POST', '/admin/products', request, reply, body, typeof sku === 'string' ? sku : undefined);
@@ -41,8 +41,7 @@ export class AdminCatalogController {
   @SKU
   @ApiBody({ type: UpdateProductBody })
   @ApiOkResponse({ type: ProductView })
-  @ApiProblems(400, 413, 415)
-  @ApiProblem(404, { description: 'Unknown sku.' })
+  @ApiProblems(Problems.UnknownProduct)
   updateProduct(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('PATCH', upstreamPath`/admin/products/${this.existingSkuOrNotFound(sku)}`, request, reply, body, sku);
   }
@@ -53,9 +52,7 @@ export class AdminCatalogController {
   @SKU
   @ApiBody({ type: AdjustStockBody })
   @ApiOkResponse({ type: StockView, description: 'The new stock.' })
-  @ApiProblems(400, 413, 415)
-  @ApiProblem(404, { description: 'Unknown sku.' })
-  @ApiProblem(409, { description: 'The delta would make available stock negative, or the sku hold more than 1,000,000,000 units in all.' })
+  @ApiProblems(Problems.UnknownProduct, Problems.InsufficientStock, Problems.StockLimitExceeded)
   adjustStock(@Param('sku') sku: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('POST', upstreamPath`/admin/inventory/${this.existingSkuOrNotFound(sku)}/adjust`, request, reply, body, sku);
   }
@@ -67,7 +64,7 @@ export class AdminCatalogController {
   })
   @SKU
   @ApiOkResponse({ type: StockView })
-  @ApiProblem(404, { description: 'Unknown sku.' })
+  @ApiProblems(Problems.UnknownProduct)
   getStock(@Param('sku') sku: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.forward('GET', upstreamPath`/admin/inventory/${this.existingSkuOrNotFound(sku)}`, request, reply);
   }
@@ -77,7 +74,7 @@ export class AdminCatalogController {
    * is routing, not validation (inventory still owns every rule about bodies).
    */
   private existingSkuOrNotFound(sku: string): string {
-    if (!SKU_PATTERN.test(sku)) throw new NotFound('The product');
+    if (!SKU_PATTERN.test(sku)) throw new ProductNotFound();
     return sku;
   }
 

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ProductChangedV1, SKU_PATTERN } from '@orders/events';
-import { NotFound } from '@orders/platform';
 import { DataSource } from 'typeorm';
+import { ProductNotFound } from './catalog.errors';
 
 export interface CatalogProduct {
   sku: string;
@@ -55,9 +55,9 @@ export class CatalogCache {
 
   async get(sku: string): Promise<CatalogProduct> {
     // A value that cannot be a sku cannot be in the catalog (and a NUL would upset Postgres).
-    if (!SKU_PATTERN.test(sku)) throw new NotFound('The product');
+    if (!SKU_PATTERN.test(sku)) throw new ProductNotFound();
     const [row]: CatalogRow[] = await this.dataSource.query('SELECT sku, name, price_cents, currency, available FROM catalog_products WHERE sku = $1', [sku]);
-    if (!row) throw new NotFound('The product');
+    if (!row) throw new ProductNotFound();
     return toProduct(row);
   }
 

@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProductChangedV1 } from '@orders/events';
-import { DomainError, SERVICE_CONFIG, upstreamPath } from '@orders/platform';
+import { DomainError, Problems, SERVICE_CONFIG, upstreamPath } from '@orders/platform';
 import { GatewayConfig } from '../config/gateway.config';
 
 export class InventoryUnavailable extends DomainError {
   constructor() {
-    super('unavailable', 'inventory-unavailable', 'The inventory service is not reachable; retry shortly.', undefined, { 'Retry-After': '1' });
+    super(Problems.InventoryUnavailable, 'The inventory service is not reachable; retry shortly.', undefined, { 'Retry-After': '1' });
   }
 }
 
 /** Inventory answered an error it should not have (a 5xx other than 503): no promise that a retry helps. */
 export class InventoryFailed extends DomainError {
   constructor() {
-    super('bad_gateway', 'inventory-failed', 'The inventory service failed to handle the request.');
+    super(Problems.InventoryFailed, 'The inventory service failed to handle the request.');
   }
 }
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblem, Public } from '@orders/platform';
+import { ApiProblems, Problems, Public } from '@orders/platform';
 import { CatalogCache } from './catalog-cache.service';
 import { ProductView } from './catalog.views';
 
@@ -24,7 +24,7 @@ export class ProductsController {
   @ApiOperation({ summary: 'Read a product', description: 'No token needed.' })
   @ApiParam({ name: 'sku', example: 'SKU-TSHIRT-M' })
   @ApiOkResponse({ type: ProductView })
-  @ApiProblem(404, { description: 'Unknown sku.' })
+  @ApiProblems(Problems.UnknownProduct)
   get(@Param('sku') sku: string) {
     return this.catalog.get(sku);
   }

@@ -45,7 +45,8 @@ export class OrderView {
   @ApiProperty({ example: 'USD' })
   currency!: string;
 
-  @ApiProperty({ enum: CANCEL_REASONS, nullable: true, type: String, example: null, description: 'Set when (and only when) status is CANCELLED.' })
+  // null in the enum too: a nullable enum whose values lack null refuses null (OpenAPI 3.0.3, JSON Schema).
+  @ApiProperty({ enum: [...CANCEL_REASONS, null], nullable: true, type: String, example: null, description: 'Set when (and only when) status is CANCELLED.' })
   cancelReason!: CancelReason | null;
 
   @ApiProperty({ type: [StatusChangeView] })

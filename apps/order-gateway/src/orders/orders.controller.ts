@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblem, ApiProblems, type AuthenticatedUser, CurrentUser, ValidationFailed } from '@orders/platform';
+import { ApiProblems, type AuthenticatedUser, CurrentUser, Problems, ValidationFailed } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestFingerprint } from '../idempotency/fingerprint';
 import { OrderCreationRateLimit } from '../rate-limit/order-creation-rate-limit.guard';
@@ -51,6 +51,7 @@ export class OrdersController {
     required: true,
     description: '1-255 printable ASCII characters (0x20-0x7E), chosen by the client, unique per intended order.',
     example: 'order-2026-01-02-0001',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY.source },
   })
   @PREFER_WAIT
   @ApiAcceptedResponse({
@@ -62,18 +63,14 @@ export class OrdersController {
       ...PREFERENCE_APPLIED,
     },
   })
-  @ApiProblem(400, {
-    description: 'Validation failed (per-field `errors`), malformed JSON, or the Idempotency-Key header is missing or not 1-255 printable ASCII.',
-  })
-  @ApiProblem(401)
-  @ApiProblem(409, {
-    description: 'A request with this Idempotency-Key is still in flight; retry after Retry-After.',
-    headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
-  })
-  @ApiProblem(413)
-  @ApiProblem(415)
-  @ApiProblem(422, { description: 'Unknown sku, or the Idempotency-Key was already used with a different request body.' })
-  @ApiProblem(429, { description: 'More than RATE_LIMIT_ORDERS_PER_MINUTE orders in the last minute; retry after Retry-After seconds.' })
+  @ApiProblems(
+    Problems.ValidationFailed,
+    Problems.IdempotencyRequestInFlight,
+    Problems.UnknownSku,
+    Problems.UnsupportedPaymentMethod,
+    Problems.IdempotencyKeyReused,
+    Problems.RateLimited,
+  )
   async create(
     @CurrentUser() user: AuthenticatedUser,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -109,7 +106,7 @@ export class OrdersController {
   @Get()
   @ApiOperation({ summary: "List the caller's orders", description: 'Newest first, keyset-paginated: the cursor is stable while new orders are placed.' })
   @ApiOkResponse({ type: OrderPageView })
-  @ApiProblems(400, 401)
+  @ApiProblems(Problems.ValidationFailed)
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListOrdersQuery) {
     return this.orders.listOrders(user, query);
   }
@@ -119,8 +116,7 @@ export class OrdersController {
   @ORDER_ID
   @PREFER_WAIT
   @ApiOkResponse({ type: OrderView, headers: PREFERENCE_APPLIED })
-  @ApiProblem(401)
-  @ApiProblem(404, { description: 'Unknown order, or someone else’s (never revealed as existing).' })
+  @ApiProblems(Problems.OrderNotFound)
   async get(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,
@@ -140,9 +136,7 @@ export class OrdersController {
   @ORDER_ID
   @PREFER_WAIT
   @ApiOkResponse({ type: OrderView, description: 'Cancellation accepted; the order as it now stands.', headers: PREFERENCE_APPLIED })
-  @ApiProblem(401)
-  @ApiProblem(404, { description: 'Unknown order, or someone else’s (never revealed as existing).' })
-  @ApiProblem(409, { description: 'The order is already PAID, CONFIRMED or CANCELLED.' })
+  @ApiProblems(Problems.OrderNotFound, Problems.OrderNotCancellable)
   async cancel(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id') id: string,

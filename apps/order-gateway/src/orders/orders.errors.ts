@@ -1,24 +1,23 @@
 import { PAYMENT_METHODS } from '@orders/events';
-import { DomainError } from '@orders/platform';
+import { DomainError, Problems } from '@orders/platform';
 
 export class OrderNotFound extends DomainError {
   constructor() {
     // Same answer for "does not exist" and "belongs to someone else": never reveal which.
-    super('not_found', 'order-not-found', 'No such order.');
+    super(Problems.OrderNotFound, 'No such order.');
   }
 }
 
 export class OrderNotCancellable extends DomainError {
   constructor(status: string) {
-    super('conflict', 'order-not-cancellable', `The order is ${status} and can no longer be cancelled.`);
+    super(Problems.OrderNotCancellable, `The order is ${status} and can no longer be cancelled.`);
   }
 }
 
 export class UnknownSkus extends DomainError {
   constructor(skus: string[]) {
     super(
-      'unprocessable',
-      'unknown-sku',
+      Problems.UnknownSku,
       `Unknown sku: ${skus.join(', ')}.`,
       skus.map((sku) => ({ field: 'items.sku', message: `unknown sku ${sku}` })),
     );
@@ -28,7 +27,7 @@ export class UnknownSkus extends DomainError {
 export class UnsupportedPaymentMethod extends DomainError {
   constructor(method: string) {
     const accepted = PAYMENT_METHODS.join(', ');
-    super('unprocessable', 'unsupported-payment-method', `Payment method ${method} is not accepted; accepted: ${accepted}.`, [
+    super(Problems.UnsupportedPaymentMethod, `Payment method ${method} is not accepted; accepted: ${accepted}.`, [
       { field: 'paymentMethod', message: `paymentMethod must be one of: ${accepted}` },
     ]);
   }

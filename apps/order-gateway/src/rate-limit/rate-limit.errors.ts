@@ -1,8 +1,8 @@
-import { DomainError } from '@orders/platform';
+import { DomainError, Problems } from '@orders/platform';
 
 export class RateLimited extends DomainError {
   constructor(limit: number, retryAfterSeconds: number) {
-    super('too_many_requests', 'rate-limited', `At most ${limit} orders per minute may be created; retry after ${retryAfterSeconds} s.`, undefined, {
+    super(Problems.RateLimited, `At most ${limit} orders per minute may be created; retry after ${retryAfterSeconds} s.`, undefined, {
       'Retry-After': String(retryAfterSeconds),
     });
   }

@@ -1,4 +1,5 @@
 import { SKU_PATTERN } from '@orders/events';
+import { PROBLEM_TYPE_URIS } from '@orders/platform';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestSystem } from '../support/system';
@@ -11,7 +12,18 @@ type Operation = {
     string,
     {
       headers?: Record<string, unknown>;
-      content?: Record<string, { schema: { $ref?: string; type?: string; items?: { $ref?: string } }; example?: { status?: number } }>;
+      content?: Record<
+        string,
+        {
+          schema: {
+            $ref?: string;
+            type?: string;
+            items?: { $ref?: string };
+            allOf?: Array<{ $ref?: string; properties?: Record<string, { enum?: unknown[] }> }>;
+          };
+          examples?: Record<string, { value: { type: string; status: number } }>;
+        }
+      >;
     }
   >;
 };
@@ -22,19 +34,31 @@ type Document = {
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, Schema> };
 };
 
+// What the HTTP layer can answer on any route: a URL or request it cannot parse (400), too slow
+// (408), headers too large (431), a dependency away (503), an unexpected failure (500).
+const ANY = [400, 408, 431, 500, 503];
+// ... with a token (401), with a path parameter (414), with a body (400, 413, 415).
+const TOKEN = [401];
+const PARAM = [414];
+const BODY = [413, 415];
+const ADMIN = [...TOKEN, 403, 502];
+
 /** Every gateway route of the contract with the status codes it can answer. */
 const CONTRACT: Record<string, Record<string, number[]>> = {
-  '/orders': { post: [202, 400, 401, 409, 413, 415, 422, 429], get: [200, 400, 401] },
-  '/orders/{id}': { get: [200, 401, 404] },
-  '/orders/{id}/cancel': { post: [200, 401, 404, 409] },
-  '/products': { get: [200] },
-  '/products/{sku}': { get: [200, 404] },
-  '/admin/products': { post: [201, 400, 401, 403, 409, 413, 415, 503] },
-  '/admin/products/{sku}': { patch: [200, 400, 401, 403, 404, 413, 415, 503] },
-  '/admin/inventory/{sku}/adjust': { post: [200, 400, 401, 403, 404, 409, 413, 415, 503] },
-  '/admin/inventory/{sku}': { get: [200, 401, 403, 404, 503] },
+  '/orders': { post: [202, ...ANY, ...TOKEN, ...BODY, 409, 422, 429], get: [200, ...ANY, ...TOKEN] },
+  '/orders/{id}': { get: [200, ...ANY, ...TOKEN, ...PARAM, 404] },
+  '/orders/{id}/cancel': { post: [200, ...ANY, ...TOKEN, ...PARAM, 404, 409] },
+  '/products': { get: [200, ...ANY] },
+  '/products/{sku}': { get: [200, ...ANY, ...PARAM, 404] },
+  '/admin/products': { post: [201, ...ANY, ...ADMIN, ...BODY, 409] },
+  '/admin/products/{sku}': { patch: [200, ...ANY, ...ADMIN, ...PARAM, ...BODY, 404] },
+  '/admin/inventory/{sku}/adjust': { post: [200, ...ANY, ...ADMIN, ...PARAM, ...BODY, 404, 409] },
+  '/admin/inventory/{sku}': { get: [200, ...ANY, ...ADMIN, ...PARAM, 404] },
+  '/health': { get: [200, ...ANY] },
+  '/ready': { get: [200, ...ANY] },
+  '/metrics': { get: [200, ...ANY] },
 };
-const PUBLIC = new Set(['/products', '/products/{sku}']);
+const PUBLIC = new Set(['/products', '/products/{sku}', '/health', '/ready', '/metrics']);
 
 /** Contract: OpenAPI at /docs and /docs-json, generated from the code, matching the contract. */
 describe('gateway OpenAPI document', () => {
@@ -91,10 +115,31 @@ describe('gateway OpenAPI document', () => {
       for (const [code, response] of Object.entries(operation.responses).filter(([code]) => Number(code) >= 400)) {
         const content = response.content ?? {};
         expect({ path, method, code, types: Object.keys(content) }).toEqual({ path, method, code, types: ['application/problem+json'] });
-        expect(content['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDetailsView');
-        expect(content['application/problem+json'].example?.status).toBe(Number(code));
+        const { schema: narrowed, examples } = content['application/problem+json'];
+        expect(narrowed.allOf?.[0].$ref).toBe('#/components/schemas/ProblemDetailsView');
+        const types = narrowed.allOf?.[1].properties?.type.enum as string[];
+        expect(narrowed.allOf?.[1].properties?.status.enum).toEqual([Number(code)]);
+        // Every type listed is in the catalogue, with an example of its own.
+        for (const type of types)
+          expect({ path, method, code, type, known: PROBLEM_TYPE_URIS.includes(type) }).toEqual({ path, method, code, type, known: true });
+        expect(Object.values(examples ?? {}).map((example) => example.value.type)).toEqual(types);
+        expect(Object.values(examples ?? {}).every((example) => example.value.status === Number(code))).toBe(true);
       }
     }
+  });
+
+  it('lists exactly the problem catalogue as ProblemDetailsView.type, and every catalogue type is answered by some operation', () => {
+    // not-found is the answer to a route that does not exist, so to no operation.
+    const routeless = ['https://order-platform.dev/problems/not-found'];
+    expect(doc.components.schemas.ProblemDetailsView.properties.type.enum).toEqual(PROBLEM_TYPE_URIS);
+    const documented = new Set(
+      operations().flatMap(({ operation }) =>
+        Object.values(operation.responses).flatMap(
+          (response) => (response.content?.['application/problem+json']?.schema.allOf?.[1].properties?.type.enum ?? []) as string[],
+        ),
+      ),
+    );
+    expect(PROBLEM_TYPE_URIS.filter((type) => !documented.has(type))).toEqual(routeless);
   });
 
   it('declares the bearer security scheme and requires it everywhere but the catalog', () => {
@@ -117,7 +162,10 @@ describe('gateway OpenAPI document', () => {
     expect(Object.keys(order.properties).sort()).toEqual([...fields].sort());
     expect(order.required?.sort()).toEqual([...fields].sort());
     expect(order.properties.status.enum).toEqual(['CREATED', 'RESERVED', 'PAID', 'CONFIRMED', 'CANCELLED']);
-    expect(order.properties.cancelReason).toMatchObject({ nullable: true, enum: ['OUT_OF_STOCK', 'PAYMENT_FAILED', 'PAYMENT_TIMEOUT', 'USER_CANCELLED'] });
+    expect(order.properties.cancelReason).toMatchObject({
+      nullable: true,
+      enum: ['OUT_OF_STOCK', 'PAYMENT_FAILED', 'PAYMENT_TIMEOUT', 'USER_CANCELLED', null],
+    });
     const item = schema((order.properties.items.items as { $ref: string }).$ref);
     expect(Object.keys(item.properties).sort()).toEqual(['quantity', 'sku', 'unitPriceCents']);
     for (const field of fields.filter((name) => name !== 'items' && name !== 'history'))
@@ -147,6 +195,8 @@ describe('gateway OpenAPI document', () => {
       (create.parameters ?? []).filter((parameter) => parameter.in === 'header').map((parameter) => [parameter.name, parameter.required ?? false]),
     );
     expect(headers).toEqual({ 'Idempotency-Key': true, Prefer: false });
+    const key = (create.parameters ?? []).find((parameter) => parameter.name === 'Idempotency-Key');
+    expect(key?.schema).toMatchObject({ type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]{1,255}$' });
     expect(Object.keys(create.responses['429'].headers ?? {})).toContain('Retry-After');
     expect(Object.keys(create.responses['409'].headers ?? {})).toContain('Retry-After');
     expect(Object.keys(create.responses['401'].headers ?? {})).toContain('WWW-Authenticate');

@@ -1,12 +1,14 @@
 import { Controller, Get, Inject, Logger, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Req } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators';
-import { PROBLEM_CONTENT_TYPE } from '../http/problem-details';
+import { Problems } from '../http/problem-catalogue';
+import { PROBLEM_CONTENT_TYPE, problemBody } from '../http/problem-details';
+import { ApiProblems } from '../http/problem-details.openapi';
 import { READINESS_CHECKS, READINESS_DEADLINE_MS, ReadinessCheck, withTimeout } from './readiness';
 
-@ApiExcludeController()
+@ApiTags('operations')
 @Public()
 @Controller()
 export class HealthController {
@@ -17,6 +19,8 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('health')
+  @ApiOperation({ summary: 'Liveness', description: 'The process is up. No token.' })
+  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
   health() {
     return { status: 'ok' };
   }
@@ -27,6 +31,18 @@ export class HealthController {
    * so a hung dependency fails the probe fast instead of hanging it.
    */
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness',
+    description: 'Every dependency (PostgreSQL, Redis, Kafka) is usable; otherwise 503 naming the failing ones. No token.',
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status', 'checks'],
+      properties: { status: { type: 'string', enum: ['ready'] }, checks: { type: 'object', additionalProperties: { type: 'string', enum: ['up', 'down'] } } },
+    },
+  })
+  @ApiProblems(Problems.NotReady)
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const results = await Promise.all(
       this.checks.map(async (dependency) => {
@@ -49,17 +65,15 @@ export class HealthController {
       await reply.status(200).send({ status: 'ready', checks });
       return;
     }
+    const problem = problemBody(
+      Problems.NotReady,
+      `Not ready: ${failing.map((result) => result.name).join(', ')} unavailable.`,
+      request.url.split('?')[0],
+      failing.map((result) => ({ field: result.name, message: result.message })),
+    );
     await reply
       .status(503)
       .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send({
-        type: 'https://order-platform.dev/problems/not-ready',
-        title: 'Service Unavailable',
-        status: 503,
-        detail: `Not ready: ${failing.map((result) => result.name).join(', ')} unavailable.`,
-        instance: request.url.split('?')[0],
-        checks,
-        errors: failing.map((result) => ({ field: result.name, message: result.message })),
-      });
+      .send({ ...problem, checks });
   }
 }

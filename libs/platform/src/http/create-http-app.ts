@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { observeHttp } from '../observability/http-observability';
 import { bodyShapeProblems } from './body-shape';
 import { FieldError, ValidationFailed } from './domain-error';
+import { Problems } from './problem-catalogue';
 import { PROBLEM_CONTENT_TYPE, rawProblemResponse, toProblem } from './problem-details';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -64,9 +65,14 @@ function answerUnparsableRequest(error: Error & { code?: string }, socket: Socke
     socket.destroy();
     return;
   }
-  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const answer =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? rawProblemResponse(Problems.RequestTimeout, 'The request did not arrive in time.')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? rawProblemResponse(Problems.HeadersTooLarge, 'The request headers are too large.')
+        : rawProblemResponse(Problems.MalformedRequest, 'The HTTP request could not be parsed.');
   // Closed once written: a client that stalled would also never close its side.
-  socket.end(rawProblemResponse(status), () => socket.destroy());
+  socket.end(answer, () => socket.destroy());
 }
 
 // Typed loosely: @nestjs/platform-fastify brings its own copy of fastify's types.

@@ -1,18 +1,17 @@
-/** What kind of failure a domain error is; the HTTP layer alone turns it into a status. */
-export type ProblemKind =
-  'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'too_many_requests' | 'bad_gateway' | 'unavailable';
+import { ProblemType, Problems } from './problem-catalogue';
 
 export interface FieldError {
   field: string;
   message: string;
 }
 
-/** Base of every named domain error (OutOfStock, IdempotencyConflict, ...). */
+/**
+ * Base of every named domain error (OutOfStock, IdempotencyConflict, ...). It names its
+ * problem type from the catalogue; the HTTP layer alone turns that into a response.
+ */
 export class DomainError extends Error {
   constructor(
-    readonly kind: ProblemKind,
-    /** Stable short identifier, used as the problem `type` slug. */
-    readonly code: string,
+    readonly type: ProblemType,
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
@@ -24,24 +23,24 @@ export class DomainError extends Error {
 
 export class ValidationFailed extends DomainError {
   constructor(errors: FieldError[], detail = 'The request is not valid.') {
-    super('bad_request', 'validation-failed', detail, errors);
+    super(Problems.ValidationFailed, detail, errors);
   }
 }
 
 export class Unauthenticated extends DomainError {
   constructor(detail = 'A valid bearer token is required.') {
-    super('unauthorized', 'unauthenticated', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
+    super(Problems.Unauthenticated, detail, undefined, { 'WWW-Authenticate': 'Bearer' });
   }
 }
 
 export class Forbidden extends DomainError {
   constructor(detail = 'This action needs a role you do not have.') {
-    super('forbidden', 'forbidden', detail);
+    super(Problems.Forbidden, detail);
   }
 }
 
 export class NotFound extends DomainError {
   constructor(what: string) {
-    super('not_found', 'not-found', `${what} was not found.`);
+    super(Problems.NotFound, `${what} was not found.`);
   }
 }

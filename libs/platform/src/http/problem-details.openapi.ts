@@ -1,20 +1,25 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from './problem-details';
+import { INTERNAL_PROBLEM_TYPE, PROBLEM_TYPE_URIS, ProblemHeader, Problems, ProblemType, problemTypeOf, problemTypeUri } from './problem-catalogue';
+import { PROBLEM_CONTENT_TYPE } from './problem-details';
 
 /** OpenAPI shape of a FieldError. */
 export class FieldErrorView {
   @ApiProperty({ example: 'items[0].quantity' })
   field!: string;
 
-  @ApiProperty({ example: 'quantity must not be greater than 1000' })
+  @ApiProperty({ example: 'quantity must not be greater than 1000 (max)' })
   message!: string;
 }
 
 /** OpenAPI shape of the RFC 9457 body every 4xx/5xx carries (see ProblemDetails). */
 export class ProblemDetailsView {
-  @ApiProperty({ example: `${PROBLEM_TYPE_BASE}validation-failed`, description: 'URI naming the kind of problem; about:blank for 500.' })
+  @ApiProperty({
+    enum: PROBLEM_TYPE_URIS,
+    example: PROBLEM_TYPE_URIS[0],
+    description: 'URI naming the kind of problem, one of the catalogue; about:blank for 500.',
+  })
   type!: string;
 
   @ApiProperty({ example: 'Bad Request', description: 'The HTTP reason phrase of the status.' })
@@ -33,71 +38,110 @@ export class ProblemDetailsView {
   errors?: FieldErrorView[];
 }
 
-const DEFAULT_DESCRIPTIONS: Record<number, string> = {
-  400: 'Validation failed (per-field `errors`), malformed JSON or a missing/invalid header.',
-  401: 'Missing, malformed, expired or badly signed bearer token.',
-  403: 'The token lacks the required role.',
-  404: 'No such resource.',
-  409: 'Conflict with the current state.',
-  413: 'The request body exceeds 64 KiB.',
-  415: 'The body is not application/json.',
-  422: 'The request is well-formed but cannot be processed.',
-  429: 'Too many requests; retry after the number of seconds in Retry-After.',
-  500: 'Unexpected error; the body reveals nothing about it.',
-  502: 'A service behind the gateway failed; retrying is not promised to help.',
-  503: 'A dependency is unavailable; retry after Retry-After.',
+const HEADER_DOCS: Record<ProblemHeader, { description: string; schema: { type: string } }> = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+  'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } },
 };
 
-const SLUGS: Record<number, string> = {
-  400: 'validation-failed',
-  401: 'unauthenticated',
-  403: 'forbidden',
-  404: 'not-found',
-  409: 'conflict',
-  413: 'payload-too-large',
-  415: 'unsupported-media-type',
-  422: 'unprocessable',
-  429: 'rate-limited',
-  503: 'unavailable',
-};
+export interface OpenApiResponse {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, { schema: Record<string, unknown>; examples?: Record<string, unknown>; example?: unknown }>;
+}
 
-const HEADERS: Record<number, Record<string, { description: string; schema: { type: string } }>> = {
-  401: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } },
-  429: { 'Retry-After': { description: 'Seconds until a request may succeed.', schema: { type: 'integer' } } },
-  503: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } },
-};
-
-function exampleOf(status: number): object {
-  const example: Record<string, unknown> = {
-    type: status === 500 ? 'about:blank' : `${PROBLEM_TYPE_BASE}${SLUGS[status] ?? 'error'}`,
-    title: STATUS_CODES[status],
-    status,
-    detail: status === 500 ? 'An unexpected error occurred.' : (DEFAULT_DESCRIPTIONS[status] ?? STATUS_CODES[status]),
-    instance: '/orders',
+/**
+ * The problem+json response of one status: the document's ProblemDetailsView narrowed to the
+ * catalogue types this operation answers with that status, with one example per type.
+ */
+export function problemResponse(status: number, types: readonly ProblemType[]): OpenApiResponse {
+  const uris = status === 500 ? [INTERNAL_PROBLEM_TYPE] : types.map(problemTypeUri);
+  const description =
+    status === 500
+      ? 'Unexpected error; the body reveals nothing about it.'
+      : types.map((type) => (types.length > 1 ? `\`${type.slug}\`: ${type.description}` : type.description)).join(' ');
+  const headers = Object.fromEntries(types.flatMap((type) => type.headers ?? []).map((name) => [name, HEADER_DOCS[name]]));
+  const examples = Object.fromEntries(
+    uris.map((uri) => [
+      uri.split('/').pop()!,
+      {
+        value: {
+          type: uri,
+          title: STATUS_CODES[status],
+          status,
+          detail: status === 500 ? 'An unexpected error occurred.' : problemTypeOf(uri)!.description,
+          instance: '/orders',
+          ...(uri.endsWith('/validation-failed') ? { errors: [{ field: 'items[0].quantity', message: 'quantity must not be greater than 1000 (max)' }] } : {}),
+        },
+      },
+    ]),
+  );
+  return {
+    description,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    content: {
+      [PROBLEM_CONTENT_TYPE]: {
+        schema: { allOf: [{ $ref: getSchemaPath(ProblemDetailsView) }, { properties: { type: { enum: uris }, status: { enum: [status] } } }] },
+        examples,
+      },
+    },
   };
-  if (status === 400) example.errors = [{ field: 'items[0].quantity', message: 'quantity must not be greater than 1000' }];
-  return example;
 }
 
-export interface ProblemResponseOptions {
-  description?: string;
-  headers?: Record<string, { description: string; schema: { type: string } }>;
+/** The catalogue types a documented problem response lists. */
+export function problemTypesOf(response: OpenApiResponse | undefined): ProblemType[] {
+  const schema = response?.content?.[PROBLEM_CONTENT_TYPE]?.schema as { allOf?: Array<{ properties?: { type?: { enum?: string[] } } }> } | undefined;
+  const uris = schema?.allOf?.[1]?.properties?.type?.enum ?? [];
+  return uris.map((uri) => problemTypeOf(uri)).filter((type): type is ProblemType => type !== undefined);
 }
 
-/** Documents one error status of an operation as application/problem+json. */
-export function ApiProblem(status: number, options: ProblemResponseOptions = {}): MethodDecorator & ClassDecorator {
+/** Documents the problem types an operation (or every operation of a controller) answers, grouped by status. */
+export function ApiProblems(...types: ProblemType[]): MethodDecorator & ClassDecorator {
+  const statuses = [...new Set(types.map((type) => type.status))];
   return applyDecorators(
     ApiExtraModels(ProblemDetailsView),
-    ApiResponse({
-      status,
-      description: options.description ?? DEFAULT_DESCRIPTIONS[status] ?? STATUS_CODES[status] ?? 'Error',
-      headers: { ...HEADERS[status], ...options.headers },
-      content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDetailsView) }, example: exampleOf(status) } },
-    }),
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        ...problemResponse(
+          status,
+          types.filter((type) => type.status === status),
+        ),
+      } as Parameters<typeof ApiResponse>[0]),
+    ),
   ) as MethodDecorator & ClassDecorator;
 }
 
-/** Documents several error statuses with their default descriptions. */
-export function ApiProblems(...statuses: number[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(...statuses.map((status) => ApiProblem(status))) as MethodDecorator & ClassDecorator;
+interface DocumentedOperation {
+  security?: unknown[];
+  parameters?: Array<{ in: string }>;
+  requestBody?: unknown;
+  responses: Record<string, OpenApiResponse>;
+}
+
+/**
+ * Adds to every operation the problems the HTTP layer can answer whatever the route: a URL or
+ * request it cannot parse, a request too slow (408), headers too large (431), a dependency away
+ * (503), an unexpected failure (500); plus, by the operation's shape, a bad token (401), a bad
+ * body (400, 413, 415), an over-long path segment (414). So every status a client can get is
+ * documented, with the catalogue types behind it.
+ */
+export function documentCommonProblems(document: { paths: object }): void {
+  const { BadUrl, MalformedRequest, RequestTimeout, HeadersTooLarge, TemporarilyUnavailable, Unauthenticated, MalformedJson, ValidationFailed } = Problems;
+  const { PayloadTooLarge, UnsupportedMediaType, UriTooLong } = Problems;
+  for (const methods of Object.values(document.paths) as Array<Record<string, DocumentedOperation>>) {
+    for (const operation of Object.values(methods)) {
+      const common = [BadUrl, MalformedRequest, RequestTimeout, HeadersTooLarge, TemporarilyUnavailable];
+      if ((operation.security ?? []).length > 0) common.push(Unauthenticated);
+      if (operation.requestBody) common.push(MalformedJson, ValidationFailed, Problems.BadRequest, PayloadTooLarge, UnsupportedMediaType);
+      if ((operation.parameters ?? []).some((parameter) => parameter.in === 'query')) common.push(ValidationFailed);
+      if ((operation.parameters ?? []).some((parameter) => parameter.in === 'path')) common.push(UriTooLong);
+      for (const status of [...new Set(common.map((type) => type.status))]) {
+        const documented = problemTypesOf(operation.responses[String(status)]);
+        const added = common.filter((type) => type.status === status && !documented.includes(type));
+        if (added.length === 0) continue;
+        operation.responses[String(status)] = problemResponse(status, [...documented, ...added]);
+      }
+      operation.responses['500'] = problemResponse(500, []);
+    }
+  }
 }

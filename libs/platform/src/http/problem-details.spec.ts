@@ -1,5 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import { DomainError, ValidationFailed } from './domain-error';
+import { PROBLEM_TYPE_URIS, Problems } from './problem-catalogue';
 import { rawProblemResponse, toProblem } from './problem-details';
 
 describe('problem details', () => {
@@ -16,7 +17,7 @@ describe('problem details', () => {
   });
 
   it('keeps headers a domain error carries (Retry-After, WWW-Authenticate)', () => {
-    const problem = toProblem(new DomainError('too_many_requests', 'rate-limited', 'slow down', undefined, { 'Retry-After': '7' }), '/orders');
+    const problem = toProblem(new DomainError(Problems.RateLimited, 'slow down', undefined, { 'Retry-After': '7' }), '/orders');
     expect(problem.body.status).toBe(429);
     expect(problem.headers).toEqual({ 'Retry-After': '7' });
   });
@@ -25,6 +26,19 @@ describe('problem details', () => {
     expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), '/').body.status).toBe(413);
     expect(toProblem(Object.assign(new SyntaxError('Unexpected token'), { statusCode: 400 }), '/').body.status).toBe(400);
     expect(toProblem(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), '/').body.status).toBe(415);
+  });
+
+  it('answers only types of the catalogue, whatever is thrown', () => {
+    const thrown: unknown[] = [
+      new ValidationFailed([]),
+      new NotFoundException('x'),
+      Object.assign(new Error('x'), { statusCode: 405 }),
+      Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH', statusCode: 400 }),
+      Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
+      new Error('anything'),
+      'a string',
+    ];
+    for (const error of thrown) expect(PROBLEM_TYPE_URIS).toContain(toProblem(error, '/').body.type);
   });
 
   it('answers unknown routes with 404', () => {
@@ -53,12 +67,13 @@ describe('problem details', () => {
 
 describe('raw problem responses (requests the HTTP parser refused)', () => {
   it('is a complete HTTP/1.1 response with a problem+json body', () => {
-    const raw = rawProblemResponse(400);
+    const raw = rawProblemResponse(Problems.MalformedRequest, 'The HTTP request could not be parsed.');
     const [head, body] = raw.split('\r\n\r\n');
     expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
     expect(head).toContain('Content-Type: application/problem+json');
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
     expect(JSON.parse(body)).toMatchObject({ status: 400, title: 'Bad Request', instance: '/' });
-    expect(rawProblemResponse(431).startsWith('HTTP/1.1 431 Request Header Fields Too Large')).toBe(true);
+    expect(rawProblemResponse(Problems.HeadersTooLarge, 'x').startsWith('HTTP/1.1 431 Request Header Fields Too Large')).toBe(true);
+    expect(rawProblemResponse(Problems.RequestTimeout, 'x').startsWith('HTTP/1.1 408 Request Timeout')).toBe(true);
   });
 });

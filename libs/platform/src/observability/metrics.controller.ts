@@ -1,14 +1,17 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import { Public } from '../auth/auth.decorators';
 
 /** `/metrics` in Prometheus text format, open like the contract says. */
-@ApiExcludeController()
+@ApiTags('operations')
 @Public()
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()
+  @ApiOperation({ summary: 'Metrics', description: 'Prometheus text exposition format. No token.' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ content: { 'text/plain': { schema: { type: 'string' } } } })
   override index(@Res({ passthrough: true }) response: unknown) {
     return super.index(response);
   }
