@@ -4,13 +4,50 @@ import { isTerminal } from './order-status';
 
 export const MAX_WAIT_SECONDS = 30;
 
-/** Parses RFC 7240 `Prefer: wait=N`; returns seconds (capped at 30) or null. */
+/**
+ * Parses RFC 7240 `Prefer` for `wait=N`; returns seconds (capped at 30, however long the
+ * number) or null. Only a preference named `wait` counts: a `wait` among another
+ * preference's parameters (`handling=lenient; wait=5`) is not a wait. The first `wait` wins.
+ */
 export function preferredWaitSeconds(prefer: string | string[] | undefined): number | null {
   const header = Array.isArray(prefer) ? prefer.join(',') : prefer;
   if (!header) return null;
-  const match = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?(?=$|[,;\s])/i.exec(header);
-  if (!match) return null;
-  return Math.min(Number(match[1]), MAX_WAIT_SECONDS);
+  for (const preference of splitOutsideQuotes(header, ',')) {
+    const [nameAndValue] = splitOutsideQuotes(preference, ';');
+    const match = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*(.*?))?\s*$/.exec(nameAndValue);
+    if (!match || match[1].toLowerCase() !== 'wait') continue;
+    const value = unquote(match[2] ?? '');
+    return /^\d+$/.test(value) ? Math.min(Number(value), MAX_WAIT_SECONDS) : null;
+  }
+  return null;
+}
+
+/** Splits on `separator` where it is not inside a quoted-string. */
+function splitOutsideQuotes(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (quoted && char === '\\') {
+      current += char + (text[index + 1] ?? '');
+      index += 1;
+      continue;
+    }
+    if (char === '"') quoted = !quoted;
+    if (char === separator && !quoted) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
 }
 
 /**
