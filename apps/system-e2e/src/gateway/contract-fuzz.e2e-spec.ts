@@ -253,7 +253,7 @@ describe('the gateway against its own OpenAPI document (fuzzed)', () => {
       await fc.assert(property, { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: true });
     } catch (error) {
       const cause = (error as Error).cause ? `\nCause: ${String((error as Error).cause)}` : '';
-      throw new Error(`contract fuzz failed with seed ${SEED} (rerun: FUZZ_SEED=${SEED}): ${(error as Error).message}${cause}`);
+      throw new Error(`contract fuzz failed with seed ${SEED} (rerun: FUZZ_SEED=${SEED}): ${(error as Error).message}${cause}`, { cause: error });
     }
     // Not a timing assertion: the property must have exercised the gateway, mostly through Prism.
     expect(runs).toBeGreaterThanOrEqual(50);
