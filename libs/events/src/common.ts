@@ -21,6 +21,10 @@ export function isPaymentMethod(value: unknown): value is PaymentMethod {
   return (PAYMENT_METHODS as readonly unknown[]).includes(value);
 }
 
+/** A product name: not blank, and no control characters (C0, DEL, C1). */
+export const PRODUCT_NAME_PATTERN = /^(?=.*\S)[^\u0000-\u001F\u007F-\u009F]{1,200}$/;
+export const PRODUCT_NAME_RULE = 'name must be 1-200 characters, not blank, without control characters';
+
 /** One line of an order as it travels through the saga (price captured at order time). */
 export class OrderLine {
   @IsString()

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { SKU_PATTERN } from '@orders/events';
+import { PRODUCT_NAME_PATTERN, SKU_PATTERN } from '@orders/events';
 
 /** A product as the public catalog shows it (GET /products, GET /products/{sku}). */
 export class ProductView {
@@ -67,7 +67,13 @@ export class CreateProductBody {
   })
   sku!: string;
 
-  @ApiProperty({ example: 'T-shirt, size M', minLength: 1, maxLength: 200 })
+  @ApiProperty({
+    example: 'T-shirt, size M',
+    minLength: 1,
+    maxLength: 200,
+    pattern: PRODUCT_NAME_PATTERN.source,
+    description: 'Not blank, no control characters.',
+  })
   name!: string;
 
   @ApiProperty({ example: 1299, type: 'integer', minimum: 0, maximum: 100_000_000 })
@@ -78,7 +84,7 @@ export class CreateProductBody {
 }
 
 export class UpdateProductBody {
-  @ApiPropertyOptional({ example: 'T-shirt, size M (organic)', minLength: 1, maxLength: 200 })
+  @ApiPropertyOptional({ example: 'T-shirt, size M (organic)', minLength: 1, maxLength: 200, pattern: PRODUCT_NAME_PATTERN.source })
   name?: string;
 
   @ApiPropertyOptional({

@@ -136,12 +136,21 @@ describe('gateway errors and validation', () => {
       expectProblem(await postOrder().set('content-type', contentType).send(text), 415);
     });
 
-    it('answers a form body with 400: parsed, but its values are strings and fail validation (the contract allows 400 or 415)', async () => {
-      const problem = expectProblem(
-        await postOrder().set('content-type', 'application/x-www-form-urlencoded').send('items[0][sku]=ERR-1&items[0][quantity]=1'),
-        400,
-      );
-      expect(problem.errors).toBeDefined();
+    it('answers a form body with 415, on order and admin routes (it used to be parsed and fail validation: 400)', async () => {
+      const form = 'items[0][sku]=ERR-1&items[0][quantity]=1';
+      expectProblem(await postOrder().set('content-type', 'application/x-www-form-urlencoded').send(form), 415);
+      const admin = await system
+        .http()
+        .post('/admin/products')
+        .set('authorization', `Bearer ${system.adminToken()}`)
+        .set('content-type', 'application/x-www-form-urlencoded')
+        .send('sku=FORM-1&name=x&priceCents=1&initialStock=1');
+      expectProblem(admin, 415);
+    });
+
+    it('names the rule each field broke in its message', async () => {
+      const problem = expectProblem(await postOrder().send({ items: [item('ERR-1', 1001)] }), 400);
+      expect(problem.errors).toEqual([{ field: 'items[0].quantity', message: 'quantity must not be greater than 1000 (max)' }]);
     });
 
     it('answers a body without a content type with 415', async () => {
@@ -274,6 +283,21 @@ describe('gateway errors and validation', () => {
     ])('POST /admin/inventory/{sku}/adjust with %s → 400', async (_case, body) => {
       const problem = expectProblem(await system.http().post('/admin/inventory/ERR-1/adjust').set('authorization', admin()).send(body), 400);
       expect(fieldsOf(problem)).toContain('delta');
+    });
+
+    it.each([
+      ['an empty name', ''],
+      ['a blank name', '   '],
+      ['a name with a newline', 'Shirt\nFREE'],
+      ['a name with a tab', 'Shirt\tM'],
+      ['a name with an escape sequence', 'Shirt \u001b[31mred'],
+      ['a name with DEL', 'Shirt\u007f'],
+      ['a name with a C1 control', 'Shirt\u0085'],
+    ])('refuses %s at creation and rename with 400 naming name', async (_case, name) => {
+      const created = await system.http().post('/admin/products').set('authorization', admin()).send({ sku: 'NAME-1', name, priceCents: 1, initialStock: 1 });
+      expect(fieldsOf(expectProblem(created, 400))).toContain('name');
+      const renamed = await system.http().patch('/admin/products/ERR-1').set('authorization', admin()).send({ name });
+      expect(fieldsOf(expectProblem(renamed, 400))).toContain('name');
     });
 
     it('refuses deep nesting and NUL characters in admin bodies with 400', async () => {

@@ -15,7 +15,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? (/^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`) : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    // Each message names the rule it broke (class-validator's constraint name), e.g. "(max)".
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({ field, message: `${message} (${rule})` }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
@@ -110,7 +111,13 @@ export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeo
   // Every API here speaks JSON: without Fastify's text/plain parser, a text body gets a
   // clear 415 instead of reaching validation as a string.
   adapter.getInstance().removeContentTypeParser('text/plain');
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule as Type<unknown>, adapter, { bufferLogs: true, abortOnError: false });
+  // bodyParser off: Nest would add a form (urlencoded) parser, so a form body reached validation
+  // as an object (a 400) instead of the 415 it is. Fastify's own JSON parser stays.
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule as Type<unknown>, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   observeHttp(app);
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { SKU_PATTERN, SKU_RULE } from '@orders/events';
+import { PRODUCT_NAME_PATTERN, PRODUCT_NAME_RULE, SKU_PATTERN, SKU_RULE } from '@orders/events';
 
 export class CreateProductDto {
   @ApiProperty({ example: 'SKU-TSHIRT-M', pattern: SKU_PATTERN.source })
@@ -12,6 +12,7 @@ export class CreateProductDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @Matches(PRODUCT_NAME_PATTERN, { message: PRODUCT_NAME_RULE })
   name!: string;
 
   @ApiProperty({ example: 1299, minimum: 0 })

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PRODUCT_NAME_PATTERN, PRODUCT_NAME_RULE } from '@orders/events';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export class UpdateProductDto {
   @ApiPropertyOptional({ example: 'T-shirt, size M (organic)' })
@@ -7,6 +8,7 @@ export class UpdateProductDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @Matches(PRODUCT_NAME_PATTERN, { message: PRODUCT_NAME_RULE })
   name?: string;
 
   @ApiPropertyOptional({ example: 1499, minimum: 0 })
