@@ -82,7 +82,11 @@ const inMinutes = (minutes: number) => Math.floor(Date.now() / 1000) + minutes *
 
 /** Correctly HS256-signed with the real secret, whatever the claims: only the claims are wrong. */
 function signedRaw(claims: object): string {
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+  return signedWithHeader({ alg: 'HS256', typ: 'JWT' }, claims);
+}
+
+function signedWithHeader(header: object, claims: object): string {
+  const unsigned = `${b64(header)}.${b64(claims)}`;
   return `${unsigned}.${createHmac('sha256', DEVELOPMENT_JWT_SECRET).update(unsigned).digest('base64url')}`;
 }
 
@@ -107,6 +111,10 @@ export function hostileTokens(): Array<[string, string]> {
     ['a NUL byte in sub', signedRaw({ sub: 'mallory\u0000', exp: inMinutes(10) })],
     ['roles not an array of strings', signedRaw({ sub: 'mallory', roles: 'admin', exp: inMinutes(10) })],
     ['not before in the future', sign({ sub: 'mallory' }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600, notBefore: 3600 })],
+    [
+      'a crit header naming an extension we do not understand (RFC 7515 §4.1.11)',
+      signedWithHeader({ alg: 'HS256', typ: 'JWT', crit: ['x-bound'], 'x-bound': 1 }, { sub: 'mallory', exp: inMinutes(10) }),
+    ],
     ['garbage', 'not.a.token'],
     ['two segments', `${header}.${b64({ sub: 'mallory' })}`],
   ];

@@ -23,6 +23,11 @@ describe('HS256 token verifier', () => {
     ['a sub with a NUL byte', () => sign({ sub: 'u1\u0000' }, secret, { algorithm: 'HS256', expiresIn: 60 })],
     ['a sub with a newline', () => sign({ sub: 'u1\nadmin' }, secret, { algorithm: 'HS256', expiresIn: 60 })],
     ['garbage', () => 'not.a.token'],
+    [
+      'a crit header naming an unknown extension',
+      () => sign({ sub: 'u1' }, secret, { algorithm: 'HS256', expiresIn: 60, header: { alg: 'HS256', crit: ['exp-x'], 'exp-x': 1 } as never }),
+    ],
+    ['an empty crit header', () => sign({ sub: 'u1' }, secret, { algorithm: 'HS256', expiresIn: 60, header: { alg: 'HS256', crit: [] } as never })],
   ])('rejects %s', async (_case, token) => {
     await expect(sut.verify(token())).rejects.toBeInstanceOf(Unauthenticated);
   });

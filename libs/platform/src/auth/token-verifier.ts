@@ -30,6 +30,7 @@ export class Hs256TokenVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthenticatedUser> {
+    refuseCriticalExtensions(token);
     let claims: unknown;
     try {
       // Pinning the algorithm rejects `alg: none` and every algorithm-confusion trick.
@@ -40,6 +41,24 @@ export class Hs256TokenVerifier implements TokenVerifier {
       throw error;
     }
     return userFromClaims(claims);
+  }
+}
+
+/**
+ * RFC 7515 §4.1.11: a token whose `crit` header names extensions the recipient does not
+ * understand must be refused. We understand none, so any `crit` is refused (jsonwebtoken
+ * ignores the parameter).
+ */
+export function refuseCriticalExtensions(token: string): void {
+  const [encodedHeader] = token.split('.');
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(encodedHeader ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return; // not a JWS header at all: verify() refuses it with its own reason
+  }
+  if (typeof header === 'object' && header !== null && 'crit' in header) {
+    throw new Unauthenticated('The token names critical extensions that are not supported.');
   }
 }
 
