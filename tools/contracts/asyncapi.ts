@@ -5,7 +5,7 @@ import {
   EventDefinition,
   EventHeaders,
   Events,
-  SKU_PATTERN,
+  EVENT_SKU_PATTERN,
   ServiceName,
   Services,
   TOPIC_PARTITIONS,
@@ -117,7 +117,7 @@ function envelopeOf(definition: EventDefinition, envelope: JsonSchema): JsonSche
 function keyOf(definition: EventDefinition): JsonSchema {
   return definition.key === 'orderId'
     ? { type: 'string', format: 'uuid', description: 'The order id: events of one order stay in order on one partition.' }
-    : { type: 'string', pattern: SKU_PATTERN.source, description: 'The sku: a compacted view keeps the newest snapshot per product.' };
+    : { type: 'string', pattern: EVENT_SKU_PATTERN.source, description: 'The sku: a compacted view keeps the newest snapshot per product.' };
 }
 
 function messageOf(definition: EventDefinition, envelope: JsonSchema): AsyncApiMessage {

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { CURRENCIES, type Currency, SKU_PATTERN } from './common';
+import { CURRENCIES, type Currency, EVENT_SKU_PATTERN } from './common';
 
 /**
  * Full state of one product and its available stock, for read models.
@@ -7,7 +7,7 @@ import { CURRENCIES, type Currency, SKU_PATTERN } from './common';
  */
 export class ProductChangedV1 {
   @IsString()
-  @Matches(SKU_PATTERN)
+  @Matches(EVENT_SKU_PATTERN)
   sku!: string;
 
   @IsString()

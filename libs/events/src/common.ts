@@ -6,6 +6,12 @@ import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsString, Matches,
  * admin API, and URL parsers resolve those two away (the product could never be managed).
  */
 export const SKU_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,64}$/;
+/**
+ * What a sku in an event may look like: every sku that may exist, including any created before
+ * dot segments were refused. Consumers must keep accepting those (a narrower pattern here would
+ * dead-letter their events), so events validate against this, input against SKU_PATTERN.
+ */
+export const EVENT_SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const SKU_RULE = 'sku must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-", and not "." or ".."';
 export const CURRENCIES = ['USD'] as const;
 export type Currency = (typeof CURRENCIES)[number];
@@ -28,7 +34,7 @@ export const PRODUCT_NAME_RULE = 'name must be 1-200 characters, not blank, with
 /** One line of an order as it travels through the saga (price captured at order time). */
 export class OrderLine {
   @IsString()
-  @Matches(SKU_PATTERN)
+  @Matches(EVENT_SKU_PATTERN)
   sku!: string;
 
   @IsInt()

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsIn, IsInt, IsString, Matches, Min, ValidateNested } from 'class-validator';
-import { OrderSnapshot, SKU_PATTERN } from './common';
+import { OrderSnapshot, EVENT_SKU_PATTERN } from './common';
 
 export const RESERVATION_PATHS = ['redis', 'postgres'] as const;
 export type ReservationPath = (typeof RESERVATION_PATHS)[number];
@@ -13,7 +13,7 @@ export class OrderReservedV1 extends OrderSnapshot {
 
 export class StockShortage {
   @IsString()
-  @Matches(SKU_PATTERN)
+  @Matches(EVENT_SKU_PATTERN)
   sku!: string;
 
   @IsInt()
@@ -40,7 +40,7 @@ export class InventoryReservationFailedV1 {
 
 export class StockQuantity {
   @IsString()
-  @Matches(SKU_PATTERN)
+  @Matches(EVENT_SKU_PATTERN)
   sku!: string;
 
   @IsInt()

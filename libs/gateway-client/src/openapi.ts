@@ -4,6 +4,46 @@
  */
 
 export interface paths {
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description The process is up. No token.
+         */
+        get: operations["HealthController_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Every dependency (PostgreSQL, Redis, Kafka) is usable; otherwise 503 naming the failing ones. No token.
+         */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/products": {
         parameters: {
             query?: never;
@@ -182,37 +222,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Prometheus text exposition format. No token.
+         */
+        get: operations["MetricsController_index"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        ProductView: {
-            /** @example SKU-TSHIRT-M */
-            sku: string;
-            /** @example T-shirt, size M */
-            name: string;
-            /** @example 1299 */
-            priceCents: number;
-            /** @example USD */
-            currency: string;
-            /**
-             * @description Units that can be ordered now. May lag by a moment; never negative.
-             * @example 42
-             */
-            available: number;
-        };
         FieldErrorView: {
             /** @example items[0].quantity */
             field: string;
-            /** @example quantity must not be greater than 1000 */
+            /** @example quantity must not be greater than 1000 (max) */
             message: string;
         };
         ProblemDetailsView: {
             /**
-             * @description URI naming the kind of problem; about:blank for 500.
+             * @description URI naming the kind of problem, one of the catalogue; about:blank for 500.
              * @example https://order-platform.dev/problems/validation-failed
+             * @enum {string}
              */
-            type: string;
+            type: "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/bad-request" | "https://order-platform.dev/problems/unauthenticated" | "https://order-platform.dev/problems/forbidden" | "https://order-platform.dev/problems/not-found" | "https://order-platform.dev/problems/request-timeout" | "https://order-platform.dev/problems/payload-too-large" | "https://order-platform.dev/problems/uri-too-long" | "https://order-platform.dev/problems/unsupported-media-type" | "https://order-platform.dev/problems/request-header-fields-too-large" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/not-ready" | "https://order-platform.dev/problems/order-not-found" | "https://order-platform.dev/problems/order-not-cancellable" | "https://order-platform.dev/problems/unknown-sku" | "https://order-platform.dev/problems/unsupported-payment-method" | "https://order-platform.dev/problems/idempotency-key-reused" | "https://order-platform.dev/problems/idempotency-request-in-flight" | "https://order-platform.dev/problems/rate-limited" | "https://order-platform.dev/problems/inventory-failed" | "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/unknown-product" | "https://order-platform.dev/problems/product-exists" | "https://order-platform.dev/problems/insufficient-stock" | "https://order-platform.dev/problems/stock-limit-exceeded" | "about:blank";
             /**
              * @description The HTTP reason phrase of the status.
              * @example Bad Request
@@ -230,13 +276,31 @@ export interface components {
             /** @description Present on validation failures: one entry per offending field. */
             errors?: components["schemas"]["FieldErrorView"][];
         };
+        ProductView: {
+            /** @example SKU-TSHIRT-M */
+            sku: string;
+            /** @example T-shirt, size M */
+            name: string;
+            /** @example 1299 */
+            priceCents: number;
+            /** @example USD */
+            currency: string;
+            /**
+             * @description Units that can be ordered now. May lag by a moment; never negative.
+             * @example 42
+             */
+            available: number;
+        };
         CreateProductBody: {
             /**
-             * @description 1-64 characters of A-Z a-z 0-9 . _ -
+             * @description 1-64 characters of A-Z a-z 0-9 . _ -, not "." or ".."
              * @example SKU-TSHIRT-M
              */
             sku: string;
-            /** @example T-shirt, size M */
+            /**
+             * @description Not blank, no control characters.
+             * @example T-shirt, size M
+             */
             name: string;
             /** @example 1299 */
             priceCents: number;
@@ -292,10 +356,11 @@ export interface components {
             /** @description 1-50 lines, each sku at most once. */
             items: components["schemas"]["OrderItemDto"][];
             /**
-             * @description A payment method id (1-255 printable ASCII, no spaces). Test methods: pm_card_ok, pm_card_declined, pm_card_timeout.
+             * @description The payment method: pm_card_ok (always succeeds), pm_card_declined (always declined) or pm_card_timeout (never answers). Without it the configured success rate applies. Another well-formed id is a 422 naming the accepted ones.
              * @example pm_card_ok
+             * @enum {string}
              */
-            paymentMethod?: string;
+            paymentMethod?: "pm_card_ok" | "pm_card_declined" | "pm_card_timeout";
         };
         OrderItemView: {
             /** @example SKU-TSHIRT-M */
@@ -378,6 +443,197 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    HealthController_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready";
+                        checks: {
+                            [key: string]: "up" | "down";
+                        };
+                    };
+                };
+            };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description `not-ready`: Readiness: a dependency (named in `errors`) is unavailable. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/not-ready" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
     ProductsController_list: {
         parameters: {
             query?: never;
@@ -393,6 +649,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductView"][];
+                };
+            };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -416,22 +744,104 @@ export interface operations {
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
             /** @description Unknown sku. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "No such resource.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unknown-product";
+                        /** @enum {unknown} */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description A path segment is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/uri-too-long";
+                        /** @enum {unknown} */
+                        status?: 414;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -457,28 +867,18 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedProductView"];
                 };
             };
-            /** @description Validation failed (per-field `errors`), malformed JSON or a missing/invalid header. */
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. `malformed-json`: The body is not valid JSON (or is nested deeper than 32 levels). `validation-failed`: The body, query or a header is not valid; `errors` names each field and the rule it broke. `bad-request`: The request could not be processed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/validation-failed",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "Validation failed (per-field `errors`), malformed JSON or a missing/invalid header.",
-                     *       "instance": "/orders",
-                     *       "errors": [
-                     *         {
-                     *           "field": "items[0].quantity",
-                     *           "message": "quantity must not be greater than 1000"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/bad-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
                 };
             };
             /** @description Missing, malformed, expired or badly signed bearer token. */
@@ -489,34 +889,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
-            /** @description The token lacks the required role. */
+            /** @description The token lacks the role this action needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/forbidden",
-                     *       "title": "Forbidden",
-                     *       "status": 403,
-                     *       "detail": "The token lacks the required role.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/forbidden";
+                        /** @enum {unknown} */
+                        status?: 403;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
                 };
             };
             /** @description A product with this sku already exists. */
@@ -525,16 +931,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict with the current state.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/product-exists";
+                        /** @enum {unknown} */
+                        status?: 409;
+                    };
                 };
             };
             /** @description The request body exceeds 64 KiB. */
@@ -543,16 +945,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/payload-too-large",
-                     *       "title": "Payload Too Large",
-                     *       "status": 413,
-                     *       "detail": "The request body exceeds 64 KiB.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/payload-too-large";
+                        /** @enum {unknown} */
+                        status?: 413;
+                    };
                 };
             };
             /** @description The body is not application/json. */
@@ -561,19 +959,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unsupported-media-type",
-                     *       "title": "Unsupported Media Type",
-                     *       "status": 415,
-                     *       "detail": "The body is not application/json.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unsupported-media-type";
+                        /** @enum {unknown} */
+                        status?: 415;
+                    };
                 };
             };
-            /** @description A dependency is unavailable; retry after Retry-After. */
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description The inventory service failed to handle the request; a retry is not promised to help. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-failed";
+                        /** @enum {unknown} */
+                        status?: 502;
+                    };
+                };
+            };
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -581,16 +1017,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unavailable",
-                     *       "title": "Service Unavailable",
-                     *       "status": 503,
-                     *       "detail": "A dependency is unavailable; retry after Retry-After.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -618,28 +1050,18 @@ export interface operations {
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
-            /** @description Validation failed (per-field `errors`), malformed JSON or a missing/invalid header. */
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. `malformed-json`: The body is not valid JSON (or is nested deeper than 32 levels). `validation-failed`: The body, query or a header is not valid; `errors` names each field and the rule it broke. `bad-request`: The request could not be processed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/validation-failed",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "Validation failed (per-field `errors`), malformed JSON or a missing/invalid header.",
-                     *       "instance": "/orders",
-                     *       "errors": [
-                     *         {
-                     *           "field": "items[0].quantity",
-                     *           "message": "quantity must not be greater than 1000"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/bad-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
                 };
             };
             /** @description Missing, malformed, expired or badly signed bearer token. */
@@ -650,34 +1072,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
-            /** @description The token lacks the required role. */
+            /** @description The token lacks the role this action needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/forbidden",
-                     *       "title": "Forbidden",
-                     *       "status": 403,
-                     *       "detail": "The token lacks the required role.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/forbidden";
+                        /** @enum {unknown} */
+                        status?: 403;
+                    };
                 };
             };
             /** @description Unknown sku. */
@@ -686,16 +1100,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "No such resource.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unknown-product";
+                        /** @enum {unknown} */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
                 };
             };
             /** @description The request body exceeds 64 KiB. */
@@ -704,16 +1128,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/payload-too-large",
-                     *       "title": "Payload Too Large",
-                     *       "status": 413,
-                     *       "detail": "The request body exceeds 64 KiB.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/payload-too-large";
+                        /** @enum {unknown} */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description A path segment is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/uri-too-long";
+                        /** @enum {unknown} */
+                        status?: 414;
+                    };
                 };
             };
             /** @description The body is not application/json. */
@@ -722,19 +1156,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unsupported-media-type",
-                     *       "title": "Unsupported Media Type",
-                     *       "status": 415,
-                     *       "detail": "The body is not application/json.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unsupported-media-type";
+                        /** @enum {unknown} */
+                        status?: 415;
+                    };
                 };
             };
-            /** @description A dependency is unavailable; retry after Retry-After. */
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description The inventory service failed to handle the request; a retry is not promised to help. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-failed";
+                        /** @enum {unknown} */
+                        status?: 502;
+                    };
+                };
+            };
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -742,16 +1214,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unavailable",
-                     *       "title": "Service Unavailable",
-                     *       "status": 503,
-                     *       "detail": "A dependency is unavailable; retry after Retry-After.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -780,28 +1248,18 @@ export interface operations {
                     "application/json": components["schemas"]["StockView"];
                 };
             };
-            /** @description Validation failed (per-field `errors`), malformed JSON or a missing/invalid header. */
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. `malformed-json`: The body is not valid JSON (or is nested deeper than 32 levels). `validation-failed`: The body, query or a header is not valid; `errors` names each field and the rule it broke. `bad-request`: The request could not be processed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/validation-failed",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "Validation failed (per-field `errors`), malformed JSON or a missing/invalid header.",
-                     *       "instance": "/orders",
-                     *       "errors": [
-                     *         {
-                     *           "field": "items[0].quantity",
-                     *           "message": "quantity must not be greater than 1000"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/bad-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
                 };
             };
             /** @description Missing, malformed, expired or badly signed bearer token. */
@@ -812,34 +1270,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
-            /** @description The token lacks the required role. */
+            /** @description The token lacks the role this action needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/forbidden",
-                     *       "title": "Forbidden",
-                     *       "status": 403,
-                     *       "detail": "The token lacks the required role.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/forbidden";
+                        /** @enum {unknown} */
+                        status?: 403;
+                    };
                 };
             };
             /** @description Unknown sku. */
@@ -848,34 +1298,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "No such resource.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unknown-product";
+                        /** @enum {unknown} */
+                        status?: 404;
+                    };
                 };
             };
-            /** @description The delta would make available stock negative. */
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description `insufficient-stock`: The adjustment would make available stock negative. `stock-limit-exceeded`: The adjustment would make the sku hold more than 1,000,000,000 units in all. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict with the current state.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/insufficient-stock" | "https://order-platform.dev/problems/stock-limit-exceeded";
+                        /** @enum {unknown} */
+                        status?: 409;
+                    };
                 };
             };
             /** @description The request body exceeds 64 KiB. */
@@ -884,16 +1340,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/payload-too-large",
-                     *       "title": "Payload Too Large",
-                     *       "status": 413,
-                     *       "detail": "The request body exceeds 64 KiB.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/payload-too-large";
+                        /** @enum {unknown} */
+                        status?: 413;
+                    };
+                };
+            };
+            /** @description A path segment is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/uri-too-long";
+                        /** @enum {unknown} */
+                        status?: 414;
+                    };
                 };
             };
             /** @description The body is not application/json. */
@@ -902,19 +1368,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unsupported-media-type",
-                     *       "title": "Unsupported Media Type",
-                     *       "status": 415,
-                     *       "detail": "The body is not application/json.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unsupported-media-type";
+                        /** @enum {unknown} */
+                        status?: 415;
+                    };
                 };
             };
-            /** @description A dependency is unavailable; retry after Retry-After. */
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description The inventory service failed to handle the request; a retry is not promised to help. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-failed";
+                        /** @enum {unknown} */
+                        status?: 502;
+                    };
+                };
+            };
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -922,16 +1426,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unavailable",
-                     *       "title": "Service Unavailable",
-                     *       "status": 503,
-                     *       "detail": "A dependency is unavailable; retry after Retry-After.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -955,6 +1455,20 @@ export interface operations {
                     "application/json": components["schemas"]["StockView"];
                 };
             };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
             /** @description Missing, malformed, expired or badly signed bearer token. */
             401: {
                 headers: {
@@ -963,34 +1477,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
-            /** @description The token lacks the required role. */
+            /** @description The token lacks the role this action needs. */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/forbidden",
-                     *       "title": "Forbidden",
-                     *       "status": 403,
-                     *       "detail": "The token lacks the required role.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/forbidden";
+                        /** @enum {unknown} */
+                        status?: 403;
+                    };
                 };
             };
             /** @description Unknown sku. */
@@ -999,19 +1505,85 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "No such resource.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unknown-product";
+                        /** @enum {unknown} */
+                        status?: 404;
+                    };
                 };
             };
-            /** @description A dependency is unavailable; retry after Retry-After. */
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description A path segment is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/uri-too-long";
+                        /** @enum {unknown} */
+                        status?: 414;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description The inventory service failed to handle the request; a retry is not promised to help. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-failed";
+                        /** @enum {unknown} */
+                        status?: 502;
+                    };
+                };
+            };
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1019,16 +1591,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unavailable",
-                     *       "title": "Service Unavailable",
-                     *       "status": 503,
-                     *       "detail": "A dependency is unavailable; retry after Retry-After.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -1057,28 +1625,18 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPageView"];
                 };
             };
-            /** @description Validation failed (per-field `errors`), malformed JSON or a missing/invalid header. */
+            /** @description `validation-failed`: The body, query or a header is not valid; `errors` names each field and the rule it broke. `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/validation-failed",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "Validation failed (per-field `errors`), malformed JSON or a missing/invalid header.",
-                     *       "instance": "/orders",
-                     *       "errors": [
-                     *         {
-                     *           "field": "items[0].quantity",
-                     *           "message": "quantity must not be greater than 1000"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
                 };
             };
             /** @description Missing, malformed, expired or badly signed bearer token. */
@@ -1089,16 +1647,70 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -1136,28 +1748,18 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
-            /** @description Validation failed (per-field `errors`), malformed JSON, or the Idempotency-Key header is missing or not 1-255 printable ASCII. */
+            /** @description `validation-failed`: The body, query or a header is not valid; `errors` names each field and the rule it broke. `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. `malformed-json`: The body is not valid JSON (or is nested deeper than 32 levels). `bad-request`: The request could not be processed. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/validation-failed",
-                     *       "title": "Bad Request",
-                     *       "status": 400,
-                     *       "detail": "Validation failed (per-field `errors`), malformed JSON or a missing/invalid header.",
-                     *       "instance": "/orders",
-                     *       "errors": [
-                     *         {
-                     *           "field": "items[0].quantity",
-                     *           "message": "quantity must not be greater than 1000"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/bad-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
                 };
             };
             /** @description Missing, malformed, expired or badly signed bearer token. */
@@ -1168,19 +1770,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
-            /** @description A request with this Idempotency-Key is still in flight; retry after Retry-After. */
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in flight (or holding its answer for Prefer: wait); retry after Retry-After. */
             409: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1188,16 +1800,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict with the current state.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/idempotency-request-in-flight";
+                        /** @enum {unknown} */
+                        status?: 409;
+                    };
                 };
             };
             /** @description The request body exceeds 64 KiB. */
@@ -1206,16 +1814,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/payload-too-large",
-                     *       "title": "Payload Too Large",
-                     *       "status": 413,
-                     *       "detail": "The request body exceeds 64 KiB.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/payload-too-large";
+                        /** @enum {unknown} */
+                        status?: 413;
+                    };
                 };
             };
             /** @description The body is not application/json. */
@@ -1224,54 +1828,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unsupported-media-type",
-                     *       "title": "Unsupported Media Type",
-                     *       "status": 415,
-                     *       "detail": "The body is not application/json.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unsupported-media-type";
+                        /** @enum {unknown} */
+                        status?: 415;
+                    };
                 };
             };
-            /** @description Unknown sku, or the Idempotency-Key was already used with a different request body. */
+            /** @description `unknown-sku`: An item names a sku the catalog does not have. `unsupported-payment-method`: The payment method is not one of the accepted ones, which the detail lists. `idempotency-key-reused`: The Idempotency-Key was already used with a different request body. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unprocessable",
-                     *       "title": "Unprocessable Entity",
-                     *       "status": 422,
-                     *       "detail": "The request is well-formed but cannot be processed.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unknown-sku" | "https://order-platform.dev/problems/unsupported-payment-method" | "https://order-platform.dev/problems/idempotency-key-reused";
+                        /** @enum {unknown} */
+                        status?: 422;
+                    };
                 };
             };
-            /** @description More than RATE_LIMIT_ORDERS_PER_MINUTE orders in the last minute; retry after Retry-After seconds. */
+            /** @description More than RATE_LIMIT_ORDERS_PER_MINUTE orders in the last minute; retry after Retry-After. */
             429: {
                 headers: {
-                    /** @description Seconds until a request may succeed. */
+                    /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/rate-limited",
-                     *       "title": "Too Many Requests",
-                     *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/rate-limited";
+                        /** @enum {unknown} */
+                        status?: 429;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -1301,6 +1937,20 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
             /** @description Missing, malformed, expired or badly signed bearer token. */
             401: {
                 headers: {
@@ -1309,16 +1959,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
             /** @description Unknown order, or someone else’s (never revealed as existing). */
@@ -1327,16 +1973,84 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "No such resource.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/order-not-found";
+                        /** @enum {unknown} */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description A path segment is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/uri-too-long";
+                        /** @enum {unknown} */
+                        status?: 414;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
@@ -1367,6 +2081,20 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
             /** @description Missing, malformed, expired or badly signed bearer token. */
             401: {
                 headers: {
@@ -1375,16 +2103,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/unauthenticated",
-                     *       "title": "Unauthorized",
-                     *       "status": 401,
-                     *       "detail": "Missing, malformed, expired or badly signed bearer token.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/unauthenticated";
+                        /** @enum {unknown} */
+                        status?: 401;
+                    };
                 };
             };
             /** @description Unknown order, or someone else’s (never revealed as existing). */
@@ -1393,16 +2117,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/not-found",
-                     *       "title": "Not Found",
-                     *       "status": 404,
-                     *       "detail": "No such resource.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/order-not-found";
+                        /** @enum {unknown} */
+                        status?: 404;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
                 };
             };
             /** @description The order is already PAID, CONFIRMED or CANCELLED. */
@@ -1411,16 +2145,161 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "type": "https://order-platform.dev/problems/conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "Conflict with the current state.",
-                     *       "instance": "/orders"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["ProblemDetailsView"];
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/order-not-cancellable";
+                        /** @enum {unknown} */
+                        status?: 409;
+                    };
+                };
+            };
+            /** @description A path segment is too long. */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/uri-too-long";
+                        /** @enum {unknown} */
+                        status?: 414;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
+                };
+            };
+        };
+    };
+    MetricsController_index: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description `bad-url`: The URL is not valid (a broken percent-escape?). `malformed-request`: The HTTP request could not be parsed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/malformed-request";
+                        /** @enum {unknown} */
+                        status?: 400;
+                    };
+                };
+            };
+            /** @description The request head or body did not arrive in time; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-timeout";
+                        /** @enum {unknown} */
+                        status?: 408;
+                    };
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/request-header-fields-too-large";
+                        /** @enum {unknown} */
+                        status?: 431;
+                    };
+                };
+            };
+            /** @description Unexpected error; the body reveals nothing about it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "about:blank";
+                        /** @enum {unknown} */
+                        status?: 500;
+                    };
+                };
+            };
+            /** @description A dependency is away or saturated; retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
+                        /** @enum {unknown} */
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        /** @enum {unknown} */
+                        status?: 503;
+                    };
                 };
             };
         };
