@@ -70,8 +70,8 @@ describe('REST breaking-change gate', () => {
   it('passes additions: a path, a status, an optional request field, a response field, an enum value, a fixed nullable enum', () => {
     const doc = edited((doc) => {
       doc.paths['/orders/{id}/events'] = { get: { parameters: [], responses: { '200': {} } } };
-      doc.paths['/orders'].post.responses['503'] = { description: 'Service unavailable' };
-      doc.paths['/orders/{id}'].get.responses['400'] = { description: 'Bad id' };
+      doc.paths['/orders'].post.responses['501'] = { description: 'Not implemented' };
+      doc.paths['/orders/{id}'].get.responses['410'] = { description: 'Gone' };
       doc.components.schemas.CreateOrderDto.properties.note = { type: 'string' };
       doc.components.schemas.OrderView.properties.channel = { type: 'string' };
       doc.components.schemas.OrderView.properties.status.enum?.push('REFUNDED');
