@@ -28,6 +28,7 @@ export function isPaymentMethod(value: unknown): value is PaymentMethod {
 }
 
 /** A product name: not blank, and no control characters (C0, DEL, C1). */
+// eslint-disable-next-line no-control-regex -- the rule is precisely about control characters
 export const PRODUCT_NAME_PATTERN = /^(?=.*\S)[^\u0000-\u001F\u007F-\u009F]{1,200}$/;
 export const PRODUCT_NAME_RULE = 'name must be 1-200 characters, not blank, without control characters';
 
