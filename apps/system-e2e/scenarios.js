@@ -8,11 +8,13 @@ module.exports = {
   'gateway-api': {
     involves: ['order-gateway', 'inventory-service'],
     specs: [
+      'src/gateway/admin-upstream.e2e-spec.ts',
       'src/gateway/auth-and-isolation.e2e-spec.ts',
       'src/gateway/errors-and-validation.e2e-spec.ts',
       'src/gateway/idempotency.e2e-spec.ts',
       'src/gateway/openapi.e2e-spec.ts',
       'src/gateway/rate-limit.e2e-spec.ts',
+      'src/gateway/sku-paths.e2e-spec.ts',
     ],
   },
   saga: {
