@@ -23,6 +23,8 @@ export * from './auth/token-verifier';
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';
 export * from './auth/auth.module';
+export * from './auth/jwks-token-verifier';
+export * from './auth/token-verifier-by-algorithm';
 export * from './health/readiness';
 export * from './observability/metrics';
 export * from './observability/tracing';

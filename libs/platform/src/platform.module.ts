@@ -4,7 +4,7 @@ import { ServiceName } from '@orders/events';
 import type { Redis } from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource, MixedList } from 'typeorm';
-import { AuthModule } from './auth/auth.module';
+import { AuthModule, AuthOptions } from './auth/auth.module';
 import { TracingShutdown } from './bootstrap';
 import { createRedis } from './cache/redis';
 import { ServiceConfig } from './config/service-config';
@@ -45,6 +45,20 @@ export function messagingSettingsOf(service: ServiceName, config: ServiceConfig)
   };
 }
 
+export function authOptionsOf(config: ServiceConfig): AuthOptions {
+  return {
+    jwtSecret: config.acceptsHs256Tokens ? config.AUTH_JWT_SECRET : undefined,
+    jwks: config.AUTH_JWKS_URL
+      ? {
+          url: config.AUTH_JWKS_URL,
+          issuer: config.AUTH_JWT_ISSUER ?? '',
+          audience: config.AUTH_JWT_AUDIENCE ?? '',
+          refreshCooldownMs: config.AUTH_JWKS_REFRESH_COOLDOWN_MS,
+        }
+      : undefined,
+  };
+}
+
 @Injectable()
 class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -82,7 +96,7 @@ export class PlatformModule {
           }),
         ),
         MessagingModule.forRoot(messagingSettingsOf(service, config)),
-        AuthModule.forRoot({ jwtSecret: config.AUTH_JWT_SECRET }),
+        AuthModule.forRoot(authOptionsOf(config)),
       ],
       controllers: [HealthController],
       providers: [

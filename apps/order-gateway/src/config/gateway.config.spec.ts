@@ -31,3 +31,21 @@ describe('gateway config', () => {
     );
   });
 });
+
+describe('gateway config: identity provider (JWKS)', () => {
+  const idp = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_JWT_ISSUER: 'https://idp.example.com/', AUTH_JWT_AUDIENCE: 'orders' };
+
+  it('needs issuer and audience with a JWKS URL', () => {
+    expect(() => loadConfig(GatewayConfig, { AUTH_JWKS_URL: idp.AUTH_JWKS_URL })).toThrow(/AUTH_JWT_ISSUER[\s\S]*AUTH_JWT_AUDIENCE/);
+  });
+
+  it('in production accepts only provider tokens: no HS256 secret needed, and https only', () => {
+    const config = loadConfig(GatewayConfig, { NODE_ENV: 'production', ...idp });
+    expect(config.acceptsHs256Tokens).toBe(false);
+    expect(() => loadConfig(GatewayConfig, { NODE_ENV: 'production', ...idp, AUTH_JWKS_URL: 'http://idp.internal/jwks' })).toThrow(/AUTH_JWKS_URL/);
+  });
+
+  it('keeps HS256 development tokens beside the provider outside production', () => {
+    expect(loadConfig(GatewayConfig, idp).acceptsHs256Tokens).toBe(true);
+  });
+});

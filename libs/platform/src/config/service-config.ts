@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';
 
@@ -57,6 +57,31 @@ export class ServiceConfig {
   @MinLength(16)
   AUTH_JWT_SECRET = DEVELOPMENT_JWT_SECRET;
 
+  /**
+   * The identity provider's JWKS: RS256/ES256 tokens are verified with its keys (issuer and
+   * audience below are then required). With it, production accepts no HS256 token.
+   */
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
+  AUTH_JWKS_URL?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1)
+  AUTH_JWT_ISSUER?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1)
+  AUTH_JWT_AUDIENCE?: string;
+
+  /** Least time between two JWKS fetches triggered by tokens with an unknown key id. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  AUTH_JWKS_REFRESH_COOLDOWN_MS = 30_000;
+
   /** OTLP/HTTP endpoint for traces; tracing records nothing without it. */
   @IsOptional()
   @IsString()
@@ -70,11 +95,18 @@ export class ServiceConfig {
     return this.NODE_ENV === 'production';
   }
 
+  /** Shared-secret tokens: always without an identity provider, and beside it outside production. */
+  get acceptsHs256Tokens(): boolean {
+    return !this.AUTH_JWKS_URL || !this.isProduction;
+  }
+
   /** Cross-field rules class-validator cannot express. */
   extraProblems(): string[] {
-    if (this.isProduction && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      return ['AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production'];
+    const problems: string[] = [];
+    if (this.isProduction && this.acceptsHs256Tokens && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      problems.push('AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production');
     }
-    return [];
+    if (this.isProduction && this.AUTH_JWKS_URL?.startsWith('http:')) problems.push('AUTH_JWKS_URL: must be https when NODE_ENV=production');
+    return problems;
   }
 }
