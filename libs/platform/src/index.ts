@@ -39,6 +39,7 @@ export * from './database/messaging-tables';
 export * from './observability/metrics.module';
 export * from './platform.module';
 export * from './database/run-migrations';
+export * from './database/service-role';
 export * from './database/query-rows';
 export * from './http/problem-details.openapi';
 export * from './messaging/dead-letters';

@@ -21,6 +21,16 @@ export class ServiceConfig {
   @Matches(/^postgres(ql)?:\/\//)
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/orders';
 
+  /**
+   * The role migrations run as (owns the schema, alone does DDL). When set, DATABASE_URL's
+   * role is the service's runtime role: the migration step creates or checks it and grants
+   * it DML on the service's schema only. Unset: migrations run as DATABASE_URL's role.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//)
+  MIGRATION_DATABASE_URL?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -89,6 +99,10 @@ export class ServiceConfig {
 
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
+  }
+
+  get migrationDatabaseUrl(): string {
+    return this.MIGRATION_DATABASE_URL ?? this.DATABASE_URL;
   }
 
   get isProduction(): boolean {
