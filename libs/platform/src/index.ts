@@ -44,3 +44,4 @@ export * from './database/query-rows';
 export * from './http/problem-details.openapi';
 export * from './messaging/dead-letters';
 export * from './bootstrap';
+export * from './retention/retention.job';

@@ -18,6 +18,7 @@ import { OutboxRelay } from './messaging/outbox.relay';
 import { ConsumerLagMonitor } from './observability/consumer-lag';
 import { loggerParams } from './observability/logging';
 import { MetricsModule } from './observability/metrics.module';
+import { RETENTION_SETTINGS, RetentionJob, RetentionRule, RetentionSettings } from './retention/retention.job';
 
 export const REDIS = Symbol('REDIS');
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -33,6 +34,8 @@ export interface PlatformOptions {
   entities?: MixedList<Function | string>;
   /** Whether the service keeps a Redis connection (and reports it in /ready). */
   redis: boolean;
+  /** The service's own tables that grow with traffic (the inbox is always pruned). */
+  retention?: RetentionRule[];
 }
 
 export function messagingSettingsOf(service: ServiceName, config: ServiceConfig): MessagingSettings {
@@ -105,6 +108,16 @@ export class PlatformModule {
         ...redisProviders,
         ConsumerLagMonitor,
         {
+          provide: RETENTION_SETTINGS,
+          useValue: {
+            service,
+            rules: [{ table: 'processed_events', column: 'processed_at', keepHours: config.INBOX_RETENTION_HOURS }, ...(options.retention ?? [])],
+            intervalMs: config.RETENTION_INTERVAL_MS,
+            batchSize: config.RETENTION_BATCH_SIZE,
+          } satisfies RetentionSettings,
+        },
+        RetentionJob,
+        {
           provide: READINESS_CHECKS,
           inject: [getDataSourceToken(), KafkaProbe, OutboxRelay, ...(options.redis ? [REDIS] : [])],
           useFactory: (dataSource: DataSource, kafka: KafkaProbe, relay: OutboxRelay, redis?: Redis) => [
@@ -115,7 +128,7 @@ export class PlatformModule {
           ],
         },
       ],
-      exports: [SERVICE_CONFIG, ...(options.redis ? [REDIS] : [])],
+      exports: [SERVICE_CONFIG, RetentionJob, ...(options.redis ? [REDIS] : [])],
     };
   }
 }

@@ -49,3 +49,12 @@ describe('gateway config: identity provider (JWKS)', () => {
     expect(loadConfig(GatewayConfig, idp).acceptsHs256Tokens).toBe(true);
   });
 });
+
+describe('gateway config: retention', () => {
+  it('keeps the inbox longer than Kafka keeps the topics (14 days vs 7 by default)', () => {
+    const config = loadConfig(GatewayConfig, {});
+    expect([config.INBOX_RETENTION_HOURS, config.KAFKA_TOPIC_RETENTION_HOURS]).toEqual([336, 168]);
+    expect(() => loadConfig(GatewayConfig, { INBOX_RETENTION_HOURS: '168' })).toThrow(/INBOX_RETENTION_HOURS/);
+    expect(() => loadConfig(GatewayConfig, { KAFKA_TOPIC_RETENTION_HOURS: '720' })).toThrow(/INBOX_RETENTION_HOURS/);
+  });
+});

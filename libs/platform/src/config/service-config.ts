@@ -92,6 +92,44 @@ export class ServiceConfig {
   @Max(3_600_000)
   AUTH_JWKS_REFRESH_COOLDOWN_MS = 30_000;
 
+  /**
+   * How long consumed event ids are kept (the inbox, for dedupe). Must outlast Kafka's
+   * retention of the topics: an event Kafka can still redeliver must still be recognised.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  INBOX_RETENTION_HOURS = 14 * 24;
+
+  /** The saga topics' retention (retention.ms, set by create-topics): the inbox window must be longer. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  KAFKA_TOPIC_RETENTION_HOURS = 7 * 24;
+
+  /** How long dead letters are kept in their `.dlq` topics (retention.ms, set by create-topics): time to inspect and redrive. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  KAFKA_DEAD_LETTER_RETENTION_HOURS = 30 * 24;
+
+  /** How often the retention job prunes the tables that grow with traffic. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  RETENTION_INTERVAL_MS = 600_000;
+
+  /** Rows per delete statement of the retention job. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50_000)
+  RETENTION_BATCH_SIZE = 1_000;
+
   /** OTLP/HTTP endpoint for traces; tracing records nothing without it. */
   @IsOptional()
   @IsString()
@@ -120,6 +158,8 @@ export class ServiceConfig {
     if (this.isProduction && this.acceptsHs256Tokens && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
       problems.push('AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production');
     }
+    if (this.INBOX_RETENTION_HOURS <= this.KAFKA_TOPIC_RETENTION_HOURS)
+      problems.push('INBOX_RETENTION_HOURS: must be longer than KAFKA_TOPIC_RETENTION_HOURS, or a redelivered event could be applied twice');
     if (this.isProduction && this.AUTH_JWKS_URL?.startsWith('http:')) problems.push('AUTH_JWKS_URL: must be https when NODE_ENV=production');
     return problems;
   }
