@@ -1,5 +1,6 @@
 export * from './config/load-config';
 export * from './config/service-config';
+export * from './config/tls-files';
 export * from './database/data-source-options';
 export * from './database/ensure-database';
 export * from './database/transient-errors';

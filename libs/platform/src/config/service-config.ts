@@ -1,6 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 
+import { TlsFiles, tlsFileProblems } from './tls-files';
+
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';
 
 /** Settings every service shares. Each app extends it with its own. */
@@ -40,6 +42,20 @@ export class ServiceConfig {
   @IsString()
   @Matches(/^rediss?:\/\//)
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** With a `rediss://` REDIS_URL: the CA that signed Redis's certificate (default: the system's CAs). */
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CA_FILE?: string;
+
+  /** With `rediss://` and `tls-auth-clients`: this service's client certificate and key. */
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_KEY_FILE?: string;
 
   /** Prefix of every Redis key (lets several environments share one Redis). */
   @IsString()
@@ -139,6 +155,11 @@ export class ServiceConfig {
     return this.KAFKA_BROKERS.split(',');
   }
 
+  get redisTls(): TlsFiles | undefined {
+    if (!this.REDIS_URL.startsWith('rediss://')) return undefined;
+    return { caFile: this.REDIS_TLS_CA_FILE, certFile: this.REDIS_TLS_CERT_FILE, keyFile: this.REDIS_TLS_KEY_FILE };
+  }
+
   get migrationDatabaseUrl(): string {
     return this.MIGRATION_DATABASE_URL ?? this.DATABASE_URL;
   }
@@ -158,6 +179,12 @@ export class ServiceConfig {
     if (this.isProduction && this.acceptsHs256Tokens && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
       problems.push('AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production');
     }
+    problems.push(
+      ...tlsFileProblems(
+        { REDIS_TLS_CA_FILE: this.REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE: this.REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE: this.REDIS_TLS_KEY_FILE },
+        ['REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'],
+      ),
+    );
     if (this.INBOX_RETENTION_HOURS <= this.KAFKA_TOPIC_RETENTION_HOURS)
       problems.push('INBOX_RETENTION_HOURS: must be longer than KAFKA_TOPIC_RETENTION_HOURS, or a redelivered event could be applied twice');
     if (this.isProduction && this.AUTH_JWKS_URL?.startsWith('http:')) problems.push('AUTH_JWKS_URL: must be https when NODE_ENV=production');
