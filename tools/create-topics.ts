@@ -10,6 +10,7 @@ async function main(): Promise<void> {
       topicHours: config.KAFKA_TOPIC_RETENTION_HOURS,
       deadLetterHours: config.KAFKA_DEAD_LETTER_RETENTION_HOURS,
     }),
+    config.kafkaSecurity,
   );
   console.log(created.length > 0 ? `topics: created ${created.join(', ')}` : 'topics: all present');
 }

@@ -6,6 +6,7 @@ export * from './database/ensure-database';
 export * from './database/transient-errors';
 export * from './messaging/messaging-settings';
 export * from './messaging/kafka-client';
+export * from './messaging/kafka-security';
 export * from './messaging/topic-admin';
 export * from './messaging/outbox.relay';
 export * from './messaging/transactional-events';

@@ -43,6 +43,7 @@ export function messagingSettingsOf(service: ServiceName, config: ServiceConfig)
     ...DEFAULT_MESSAGING,
     service,
     brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
   };

@@ -58,3 +58,32 @@ describe('gateway config: retention', () => {
     expect(() => loadConfig(GatewayConfig, { KAFKA_TOPIC_RETENTION_HOURS: '720' })).toThrow(/INBOX_RETENTION_HOURS/);
   });
 });
+
+describe('gateway config: Kafka and Redis security', () => {
+  it('builds TLS and SASL settings from configuration, and none for PLAINTEXT', () => {
+    expect(loadConfig(GatewayConfig, {}).kafkaSecurity).toBeUndefined();
+    const security = loadConfig(GatewayConfig, {
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+      KAFKA_SASL_USERNAME: 'app',
+      KAFKA_SASL_PASSWORD: 'secret',
+    }).kafkaSecurity;
+    expect(security).toEqual({
+      ssl: expect.objectContaining({ rejectUnauthorized: true }),
+      sasl: { mechanism: 'scram-sha-256', username: 'app', password: 'secret' },
+    });
+  });
+
+  it('needs SASL credentials for SASL_* and refuses PLAIN in clear in production', () => {
+    expect(() => loadConfig(GatewayConfig, { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' })).toThrow(/KAFKA_SASL_USERNAME[\s\S]*KAFKA_SASL_PASSWORD/);
+    const plainInClear = { KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'a', KAFKA_SASL_PASSWORD: 'b' };
+    expect(() => loadConfig(GatewayConfig, { ...plainInClear, NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-real-secret-from-the-vault-0123' })).toThrow(/PLAIN/);
+  });
+
+  it('names a missing certificate file, never its content', () => {
+    const load = () => loadConfig(GatewayConfig, { KAFKA_TLS_CA_FILE: '/nonexistent/ca.crt', REDIS_TLS_CERT_FILE: '/nonexistent/c.crt' });
+    expect(load).toThrow(/KAFKA_TLS_CA_FILE: file not found/);
+    expect(load).toThrow(/REDIS_TLS_CERT_FILE: file not found/);
+    expect(load).toThrow(/REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE: give both or neither/);
+  });
+});

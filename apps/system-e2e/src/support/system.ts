@@ -1,7 +1,7 @@
 import { createInventoryApp, InventoryConfig } from '@orders/inventory-service';
 import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
 import { createPaymentApp, PaymentConfig } from '@orders/payment-service';
-import { HttpApp, loadConfig } from '@orders/platform';
+import { HttpApp, KafkaSecurity, loadConfig } from '@orders/platform';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
@@ -21,6 +21,8 @@ export interface SystemOptions {
   processes?: boolean;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
   brokers?: string;
+  /** TLS/SASL of those brokers for the test's own clients (the services take it from `env`). */
+  kafkaSecurity?: KafkaSecurity;
   /** Each service runs as its own database role (created by its migration step), not as the superuser. */
   serviceRoles?: boolean;
   /** Environment shared by the three services (e.g. payment delays). */
@@ -61,7 +63,7 @@ export class TestSystem {
     this.db = new Pool({ connectionString: databaseUrl(this.database), max: 4 });
     // An idle client cut by DROP DATABASE … WITH (FORCE) at teardown is not a test failure.
     this.db.on('error', () => undefined);
-    this.recorder = new EventRecorder(this.brokers, this.prefix);
+    this.recorder = new EventRecorder(this.brokers, this.prefix, options.kafkaSecurity);
     this.roleUrls = options.serviceRoles ? serviceRoleUrls(this.database) : null;
   }
 
@@ -113,7 +115,7 @@ export class TestSystem {
   private async boot(): Promise<void> {
     await createTestDatabase(this.database);
     if (this.roleUrls) await migrateWithServiceRoles(this.database, this.roleUrls);
-    await createTestTopics(this.brokers, this.prefix);
+    await createTestTopics(this.brokers, this.prefix, this.options.kafkaSecurity);
     await this.recorder.start();
     if (this.options.processes) return this.bootProcesses();
 
@@ -163,7 +165,7 @@ export class TestSystem {
     }
     await this.recorder.stop().catch(() => undefined);
     await this.db.end();
-    await releaseTestResources(this.database, this.prefix, this.brokers, this.options.env?.REDIS_URL);
+    await releaseTestResources(this.database, this.prefix, this.brokers, this.options.env?.REDIS_URL, this.options.kafkaSecurity);
     if (this.roleUrls) await dropServiceRoles(this.roleUrls);
   }
 

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-
+import { KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, kafkaSecurity } from '../messaging/kafka-security';
+import type { KafkaSaslMechanism, KafkaSecurity, KafkaSecurityProtocol } from '../messaging/kafka-security';
 import { TlsFiles, tlsFileProblems } from './tls-files';
 
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';
@@ -66,6 +67,38 @@ export class ServiceConfig {
   @IsString()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/)
   KAFKA_BROKERS = '127.0.0.1:9092';
+
+  /** How to reach the brokers, in Kafka's terms (security.protocol). */
+  @IsIn(KAFKA_SECURITY_PROTOCOLS)
+  KAFKA_SECURITY_PROTOCOL: KafkaSecurityProtocol = 'PLAINTEXT';
+
+  /** With SSL/SASL_SSL: the CA that signed the brokers' certificates (default: the system's CAs). */
+  @IsOptional()
+  @IsString()
+  KAFKA_TLS_CA_FILE?: string;
+
+  /** With SSL/SASL_SSL and client authentication: this service's certificate and key. */
+  @IsOptional()
+  @IsString()
+  KAFKA_TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_TLS_KEY_FILE?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_'))
+  @IsIn(KAFKA_SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM: KafkaSaslMechanism = 'SCRAM-SHA-512';
+
+  @ValidateIf((config: ServiceConfig) => config.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_'))
+  @IsString()
+  @MinLength(1)
+  KAFKA_SASL_USERNAME?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_'))
+  @IsString()
+  @MinLength(1)
+  KAFKA_SASL_PASSWORD?: string;
 
   /** Prefix of every topic and consumer group (lets several environments share one cluster). */
   @IsString()
@@ -155,6 +188,18 @@ export class ServiceConfig {
     return this.KAFKA_BROKERS.split(',');
   }
 
+  /** TLS and SASL of every Kafka client of the service (nothing for PLAINTEXT). */
+  get kafkaSecurity(): KafkaSecurity | undefined {
+    return kafkaSecurity({
+      protocol: this.KAFKA_SECURITY_PROTOCOL,
+      tls: { caFile: this.KAFKA_TLS_CA_FILE, certFile: this.KAFKA_TLS_CERT_FILE, keyFile: this.KAFKA_TLS_KEY_FILE },
+      sasl:
+        this.KAFKA_SASL_USERNAME && this.KAFKA_SASL_PASSWORD
+          ? { mechanism: this.KAFKA_SASL_MECHANISM, username: this.KAFKA_SASL_USERNAME, password: this.KAFKA_SASL_PASSWORD }
+          : undefined,
+    });
+  }
+
   get redisTls(): TlsFiles | undefined {
     if (!this.REDIS_URL.startsWith('rediss://')) return undefined;
     return { caFile: this.REDIS_TLS_CA_FILE, certFile: this.REDIS_TLS_CERT_FILE, keyFile: this.REDIS_TLS_KEY_FILE };
@@ -185,6 +230,14 @@ export class ServiceConfig {
         ['REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'],
       ),
     );
+    problems.push(
+      ...tlsFileProblems(
+        { KAFKA_TLS_CA_FILE: this.KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE: this.KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE: this.KAFKA_TLS_KEY_FILE },
+        ['KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'],
+      ),
+    );
+    if (this.isProduction && this.KAFKA_SECURITY_PROTOCOL === 'SASL_PLAINTEXT' && this.KAFKA_SASL_MECHANISM === 'PLAIN')
+      problems.push('KAFKA_SASL_MECHANISM: PLAIN sends the password in clear; use SASL_SSL when NODE_ENV=production');
     if (this.INBOX_RETENTION_HOURS <= this.KAFKA_TOPIC_RETENTION_HOURS)
       problems.push('INBOX_RETENTION_HOURS: must be longer than KAFKA_TOPIC_RETENTION_HOURS, or a redelivered event could be applied twice');
     if (this.isProduction && this.AUTH_JWKS_URL?.startsWith('http:')) problems.push('AUTH_JWKS_URL: must be https when NODE_ENV=production');

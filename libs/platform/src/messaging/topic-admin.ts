@@ -1,6 +1,7 @@
 import { ALL_TOPICS, deadLetterTopic, TOPIC_PARTITIONS, topicName } from '@orders/events';
 import { Admin, ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs';
 import { createKafka } from './kafka-client';
+import { KafkaSecurity } from './kafka-security';
 
 export interface TopicSpec {
   topic: string;
@@ -29,8 +30,8 @@ export function sagaTopics(prefix = '', partitionsOverride?: number, retention?:
  * retention of those that have one (existing topics too: a changed window applies on the
  * next deploy). Idempotent.
  */
-export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promise<string[]> {
-  const admin = createKafka('topic-admin', brokers).admin();
+export async function ensureTopics(brokers: string[], specs: TopicSpec[], security?: KafkaSecurity): Promise<string[]> {
+  const admin = createKafka('topic-admin', brokers, security).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
@@ -86,8 +87,8 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
   }
 }
 
-export async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = createKafka('topic-admin', brokers).admin();
+export async function deleteTopics(brokers: string[], topics: string[], security?: KafkaSecurity): Promise<void> {
+  const admin = createKafka('topic-admin', brokers, security).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

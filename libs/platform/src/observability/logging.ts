@@ -38,6 +38,10 @@ export const REDACTED_PATHS = [
   '*.MIGRATION_DATABASE_URL',
   'REDIS_URL',
   '*.REDIS_URL',
+  'KAFKA_SASL_PASSWORD',
+  '*.KAFKA_SASL_PASSWORD',
+  'sasl',
+  '*.sasl',
 ];
 
 /**
