@@ -63,7 +63,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationBootstrap, OnApp
   readonly figures = new ScrapeTimeFigures('retention table sizes', () => this.measure());
   private readonly logger = new Logger(RetentionJob.name);
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private running: Promise<Record<string, number>> | null = null;
   private stopping = false;
 
   constructor(
@@ -89,11 +89,10 @@ export class RetentionJob implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   /** One run over every table (joins the run in progress, if any). Rows deleted, by table. */
   pruneNow(): Promise<Record<string, number>> {
-    const run = (this.running as Promise<Record<string, number>> | null) ?? this.pruneAll();
-    this.running = run;
-    return run.finally(() => {
-      if (this.running === run) this.running = null;
+    this.running ??= this.pruneAll().finally(() => {
+      this.running = null;
     });
+    return this.running;
   }
 
   private async pruneAll(): Promise<Record<string, number>> {
