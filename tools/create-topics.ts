@@ -1,10 +1,17 @@
 import 'reflect-metadata';
 import { ensureTopics, loadConfig, sagaTopics, ServiceConfig } from '@orders/platform';
 
-/** Creates every saga topic and its dead-letter twin with the partitions the services need. */
+/** Creates every saga topic and its dead-letter twin with the partitions the services need, and sets their retention. */
 async function main(): Promise<void> {
   const config = loadConfig(ServiceConfig);
-  const created = await ensureTopics(config.kafkaBrokers, sagaTopics(config.KAFKA_TOPIC_PREFIX));
+  const created = await ensureTopics(
+    config.kafkaBrokers,
+    sagaTopics(config.KAFKA_TOPIC_PREFIX, undefined, {
+      topicHours: config.KAFKA_TOPIC_RETENTION_HOURS,
+      deadLetterHours: config.KAFKA_DEAD_LETTER_RETENTION_HOURS,
+    }),
+    config.kafkaSecurity,
+  );
   console.log(created.length > 0 ? `topics: created ${created.join(', ')}` : 'topics: all present');
 }
 

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
 
   if (command === 'list') {
     for (const source of topic ? [topic] : ALL_TOPICS) {
-      const letters = await listDeadLetters(brokers, prefix, source);
+      const letters = await listDeadLetters(brokers, prefix, source, config.kafkaSecurity);
       console.log(`${source}.dlq: ${letters.length} dead letter(s)`);
       for (const letter of letters) {
         console.log(
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       }
     }
   } else if (command === 'redrive' && topic) {
-    const count = await redriveDeadLetters(brokers, prefix, topic);
+    const count = await redriveDeadLetters(brokers, prefix, topic, config.kafkaSecurity);
     console.log(`${topic}: re-drove ${count} dead letter(s)`);
   } else {
     console.log(USAGE);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { schemaProblems } from './k8s-schemas';
@@ -134,6 +135,71 @@ describe.each(CHARTS)('helm chart %s', (chart) => {
     const secret = one(objects, 'Secret');
     expect(secret.metadata.annotations?.['helm.sh/hook']).toContain('pre-install'); // exists before the migration Job
     expect(schemaProblems(secret)).toEqual([]);
+  });
+
+  describe('least privilege', () => {
+    const PORT = { 'order-gateway': 3000, 'inventory-service': 3001, 'payment-service': 3002 }[chart];
+    const egressPorts = (policy: K8sObject) =>
+      policy.spec.egress.flatMap((rule: any) => rule.ports.map((port: any) => port.port)).sort((a: number, b: number) => a - b);
+
+    it('denies by default: a NetworkPolicy lets in only the callers the service has, and out only to its dependencies', () => {
+      const policy = one(render(chart, []), 'NetworkPolicy');
+      expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(policy.spec.podSelector.matchLabels).toEqual(one(render(chart, []), 'Deployment').spec.selector.matchLabels);
+      const ingress = policy.spec.ingress ?? [];
+      if (chart === 'order-gateway') expect(ingress).toEqual([{ ports: [{ port: PORT, protocol: 'TCP' }] }]); // the public API
+      if (chart === 'inventory-service')
+        expect(ingress).toEqual([
+          { ports: [{ port: PORT, protocol: 'TCP' }], from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'order-gateway' } } }] },
+        ]);
+      if (chart === 'payment-service') expect(ingress).toEqual([]);
+      // DNS, Kafka, PostgreSQL (+ Redis for gateway and inventory, + inventory's API for the gateway); no OTLP, no identity provider unless configured.
+      const expected = {
+        'order-gateway': [53, 53, 3001, 5432, 6379, 9092],
+        'inventory-service': [53, 53, 5432, 6379, 9092],
+        'payment-service': [53, 53, 5432, 9092],
+      }[chart];
+      expect(egressPorts(policy)).toEqual(expected);
+    });
+
+    it('opens egress to the identity provider and the OTLP endpoint only when they are configured', () => {
+      const policy = one(
+        render(chart, [], ['--set', 'config.AUTH_JWKS_URL=https://idp.example.com/jwks', '--set', 'config.OTEL_EXPORTER_OTLP_ENDPOINT=http://otel:4318']),
+        'NetworkPolicy',
+      );
+      expect(egressPorts(policy)).toEqual(expect.arrayContaining([443, 4318]));
+    });
+
+    it('takes every secret from the existing Secret (none in values.yaml); the migration role reaches the migration Job only', () => {
+      const values = parseAllDocuments(readFileSync(path.join(ROOT, `helm/${chart}/values.yaml`), 'utf8'))[0].toJS();
+      expect(Object.values(values.secrets.values).every((value) => value === '')).toBe(true);
+      expect(Object.values(values.secrets.optionalSecretKeys).every((value) => value === '')).toBe(true);
+
+      const objects = render(chart, ['ci/production-values.yaml']);
+      const refs = (env: any[]) => Object.fromEntries(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom.secretKeyRef]));
+      const app = refs(one(objects, 'Deployment').spec.template.spec.containers[0].env);
+      const job = refs(one(objects, 'Job').spec.template.spec.containers[0].env);
+      expect(app.KAFKA_SASL_PASSWORD).toEqual({ name: 'order-platform-prod', key: expect.stringMatching(/-kafka-password$/) });
+      expect(app.MIGRATION_DATABASE_URL).toBeUndefined();
+      expect(job.MIGRATION_DATABASE_URL).toEqual({ name: 'order-platform-prod', key: 'migration-database-url' });
+      expect(job.DATABASE_URL).toEqual(app.DATABASE_URL); // the runtime role the migration step creates or checks
+      expect(find(objects, 'Secret')).toHaveLength(0);
+
+      const ownSecret = ['secrets.existingSecret=', 'secrets.values.DATABASE_URL=postgres://u@db/o', 'secrets.values.AUTH_JWT_SECRET=0123456789abcdef0123'];
+      if (chart !== 'payment-service') ownSecret.push('secrets.values.REDIS_URL=redis://redis:6379');
+      const sets = [...ownSecret, 'secrets.optionalSecretKeys.KAFKA_SASL_PASSWORD=pw'].flatMap((set) => ['--set', set]);
+      const refused = helm(['template', chart, `helm/${chart}`, ...sets]);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('secrets.optionalSecretKeys.KAFKA_SASL_PASSWORD needs secrets.existingSecret');
+    });
+
+    it('mounts the TLS files Secret read-only in the app and the migration Job', () => {
+      const objects = render(chart, ['ci/production-values.yaml']);
+      for (const pod of [one(objects, 'Deployment').spec.template.spec, one(objects, 'Job').spec.template.spec]) {
+        expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'order-platform-tls' } });
+        expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/order-platform/tls', readOnly: true });
+      }
+    });
   });
 
   it('rejects values its schema does not allow', () => {

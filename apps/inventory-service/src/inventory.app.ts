@@ -1,5 +1,5 @@
 import { Services } from '@orders/events';
-import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf } from '@orders/platform';
+import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf, startEventConsumers } from '@orders/platform';
 import { AppModule } from './app.module';
 import { InventoryConfig } from './config/inventory.config';
 
@@ -11,6 +11,6 @@ export async function createInventoryApp(config: InventoryConfig): Promise<HttpA
   const app = await createHttpApp(AppModule.forRoot(config), config);
   connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
   await app.init();
-  await app.startAllMicroservices();
+  await startEventConsumers(app);
   return app;
 }

@@ -1,12 +1,21 @@
 import 'reflect-metadata';
 import { inventoryMigrations } from '@orders/migrations/inventory-service';
-import { loadConfig, runMigrationCli, runMigrations } from '@orders/platform';
+import { loadConfig, MigrationResult, runMigrationCli, runMigrations } from '@orders/platform';
 import { InventoryConfig } from './config/inventory.config';
 import { SCHEMA, SERVICE } from './inventory.app';
 
-/** `node dist/apps/inventory-service/src/migrate.js`: the deploy-time migration step. */
-export function migrateInventory(config = loadConfig(InventoryConfig)): Promise<string[]> {
-  return runMigrations({ url: config.DATABASE_URL, schema: SCHEMA, service: SERVICE, migrations: inventoryMigrations });
+/**
+ * `node dist/apps/inventory-service/src/migrate.js`: the deploy-time migration step, as the
+ * migration role (MIGRATION_DATABASE_URL), then the runtime role of DATABASE_URL created or checked.
+ */
+export function migrateInventory(config = loadConfig(InventoryConfig)): Promise<MigrationResult> {
+  return runMigrations({
+    url: config.migrationDatabaseUrl,
+    runtimeUrl: config.DATABASE_URL,
+    schema: SCHEMA,
+    service: SERVICE,
+    migrations: inventoryMigrations,
+  });
 }
 
 if (require.main === module) runMigrationCli(SERVICE, () => migrateInventory());

@@ -13,7 +13,14 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ service: Services.OrderGateway, schema: 'gateway', config, migrations: gatewayMigrations, redis: true }),
+        PlatformModule.forRoot({
+          service: Services.OrderGateway,
+          schema: 'gateway',
+          config,
+          migrations: gatewayMigrations,
+          redis: true,
+          retention: [{ table: 'idempotency_keys', column: 'created_at', keepHours: config.IDEMPOTENCY_RETENTION_HOURS }],
+        }),
         CatalogModule,
         OrdersModule,
         GatewayObservabilityModule,

@@ -1,5 +1,5 @@
 import { Services } from '@orders/events';
-import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf } from '@orders/platform';
+import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf, startEventConsumers } from '@orders/platform';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 import { setUpOpenApi } from './openapi';
@@ -12,6 +12,6 @@ export async function createGatewayApp(config: GatewayConfig): Promise<HttpApp> 
   setUpOpenApi(app);
   connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
   await app.init();
-  await app.startAllMicroservices();
+  await startEventConsumers(app);
   return app;
 }

@@ -1,5 +1,5 @@
 import { Services } from '@orders/events';
-import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf } from '@orders/platform';
+import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf, startEventConsumers } from '@orders/platform';
 import { AppModule } from './app.module';
 import { PaymentConfig } from './config/payment.config';
 
@@ -10,6 +10,6 @@ export async function createPaymentApp(config: PaymentConfig): Promise<HttpApp> 
   const app = await createHttpApp(AppModule.forRoot(config), config);
   connectEventConsumer(app, messagingSettingsOf(SERVICE, config));
   await app.init();
-  await app.startAllMicroservices();
+  await startEventConsumers(app);
   return app;
 }

@@ -67,11 +67,19 @@ app.kubernetes.io/component: server
 {{- default (include "svc.fullname" .) .Values.secrets.existingSecret -}}
 {{- end -}}
 
-{{/* Fails the render when the chart must create the Secret but a value is missing. */}}
+{{/*
+Fails the render when the chart must create the Secret but a value is missing, or when an
+optional secret (never taken from values) is asked for without an existing Secret.
+*/}}
 {{- define "svc.checkSecrets" -}}
 {{- if not .Values.secrets.existingSecret -}}
 {{- range $key := keys .Values.secrets.existingSecretKeys | sortAlpha -}}
 {{- $_ := required (printf "secrets.values.%s is required when secrets.existingSecret is empty" $key) (get $.Values.secrets.values $key) -}}
+{{- end -}}
+{{- range $key, $secretKey := .Values.secrets.optionalSecretKeys -}}
+{{- if $secretKey -}}
+{{- fail (printf "secrets.optionalSecretKeys.%s needs secrets.existingSecret: such secrets come from an existing Secret only" $key) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -88,6 +96,45 @@ secrets.existingSecretKeys; otherwise the chart's own Secret uses the variable n
     secretKeyRef:
       name: {{ $secret }}
       key: {{ ternary (get $.Values.secrets.existingSecretKeys $var) $var (not (empty $.Values.secrets.existingSecret)) }}
+{{- end }}
+{{- include "svc.optionalSecretEnv" (dict "root" . "migration" false) }}
+{{- end -}}
+
+{{/* The migration Job's secrets: the app's, plus the migration role (MIGRATION_DATABASE_URL). */}}
+{{- define "svc.migrationSecretEnv" -}}
+{{- include "svc.secretEnv" . }}
+{{- include "svc.optionalSecretEnv" (dict "root" . "migration" true) }}
+{{- end -}}
+
+{{/* Optional secrets mapped to a key of the existing Secret; MIGRATION_DATABASE_URL for the migration Job only. */}}
+{{- define "svc.optionalSecretEnv" -}}
+{{- $root := .root -}}
+{{- range $var := keys $root.Values.secrets.optionalSecretKeys | sortAlpha }}
+{{- $key := get $root.Values.secrets.optionalSecretKeys $var }}
+{{- if and $key (eq (eq $var "MIGRATION_DATABASE_URL") $.migration) }}
+- name: {{ $var }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.secrets.existingSecret }}
+      key: {{ $key }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The TLS files Secret (tlsSecret.name), as a volume and its read-only mount. */}}
+{{- define "svc.tlsVolume" -}}
+{{- with .Values.tlsSecret.name }}
+- name: tls
+  secret:
+    secretName: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{- define "svc.tlsVolumeMount" -}}
+{{- if .Values.tlsSecret.name }}
+- name: tls
+  mountPath: {{ .Values.tlsSecret.mountPath }}
+  readOnly: true
 {{- end }}
 {{- end -}}
 

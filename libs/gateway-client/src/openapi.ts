@@ -258,7 +258,7 @@ export interface components {
              * @example https://order-platform.dev/problems/validation-failed
              * @enum {string}
              */
-            type: "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/bad-request" | "https://order-platform.dev/problems/unauthenticated" | "https://order-platform.dev/problems/forbidden" | "https://order-platform.dev/problems/not-found" | "https://order-platform.dev/problems/request-timeout" | "https://order-platform.dev/problems/payload-too-large" | "https://order-platform.dev/problems/uri-too-long" | "https://order-platform.dev/problems/unsupported-media-type" | "https://order-platform.dev/problems/request-header-fields-too-large" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/not-ready" | "https://order-platform.dev/problems/order-not-found" | "https://order-platform.dev/problems/order-not-cancellable" | "https://order-platform.dev/problems/unknown-sku" | "https://order-platform.dev/problems/unsupported-payment-method" | "https://order-platform.dev/problems/idempotency-key-reused" | "https://order-platform.dev/problems/idempotency-request-in-flight" | "https://order-platform.dev/problems/rate-limited" | "https://order-platform.dev/problems/inventory-failed" | "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/unknown-product" | "https://order-platform.dev/problems/product-exists" | "https://order-platform.dev/problems/insufficient-stock" | "https://order-platform.dev/problems/stock-limit-exceeded" | "about:blank";
+            type: "https://order-platform.dev/problems/validation-failed" | "https://order-platform.dev/problems/malformed-json" | "https://order-platform.dev/problems/malformed-request" | "https://order-platform.dev/problems/bad-url" | "https://order-platform.dev/problems/bad-request" | "https://order-platform.dev/problems/unauthenticated" | "https://order-platform.dev/problems/token-keys-unavailable" | "https://order-platform.dev/problems/forbidden" | "https://order-platform.dev/problems/not-found" | "https://order-platform.dev/problems/request-timeout" | "https://order-platform.dev/problems/payload-too-large" | "https://order-platform.dev/problems/uri-too-long" | "https://order-platform.dev/problems/unsupported-media-type" | "https://order-platform.dev/problems/request-header-fields-too-large" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/not-ready" | "https://order-platform.dev/problems/order-not-found" | "https://order-platform.dev/problems/order-not-cancellable" | "https://order-platform.dev/problems/unknown-sku" | "https://order-platform.dev/problems/unsupported-payment-method" | "https://order-platform.dev/problems/idempotency-key-reused" | "https://order-platform.dev/problems/idempotency-request-in-flight" | "https://order-platform.dev/problems/rate-limited" | "https://order-platform.dev/problems/inventory-failed" | "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/unknown-product" | "https://order-platform.dev/problems/product-exists" | "https://order-platform.dev/problems/insufficient-stock" | "https://order-platform.dev/problems/stock-limit-exceeded" | "about:blank";
             /**
              * @description The HTTP reason phrase of the status.
              * @example Bad Request
@@ -1009,7 +1009,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1019,7 +1019,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -1206,7 +1206,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1216,7 +1216,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -1418,7 +1418,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1428,7 +1428,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -1583,7 +1583,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. */
+            /** @description `inventory-unavailable`: The inventory service is not reachable; retry after Retry-After. `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1593,7 +1593,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/inventory-unavailable" | "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -1697,7 +1697,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is away or saturated; retry after Retry-After. */
+            /** @description `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1707,7 +1707,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -1894,7 +1894,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is away or saturated; retry after Retry-After. */
+            /** @description `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -1904,7 +1904,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -2037,7 +2037,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is away or saturated; retry after Retry-After. */
+            /** @description `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2047,7 +2047,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };
@@ -2195,7 +2195,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A dependency is away or saturated; retry after Retry-After. */
+            /** @description `temporarily-unavailable`: A dependency is away or saturated; retry after Retry-After. `token-keys-unavailable`: The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2205,7 +2205,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetailsView"] & {
                         /** @enum {unknown} */
-                        type?: "https://order-platform.dev/problems/temporarily-unavailable";
+                        type?: "https://order-platform.dev/problems/temporarily-unavailable" | "https://order-platform.dev/problems/token-keys-unavailable";
                         /** @enum {unknown} */
                         status?: 503;
                     };

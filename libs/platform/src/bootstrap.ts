@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { INestApplication, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { HttpApp } from './http/create-http-app';
 import { ServiceConfig } from './config/service-config';
@@ -34,6 +34,30 @@ export async function runService<C extends ServiceConfig>(service: string, confi
   app.get(TracingShutdown).forService(service);
   // A deep accept backlog: a flash sale opens thousands of connections at once.
   await app.listen({ port: config.PORT, host: '0.0.0.0', backlog: LISTEN_BACKLOG });
+}
+
+/** Kafka said no to who we are (SASL credentials): retrying or restarting will not change its answer. */
+function isKafkaAuthenticationRefusal(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause.name === 'KafkaJSSASLAuthenticationError') return true;
+  return false;
+}
+
+/**
+ * Starts the Kafka consumers. When the cluster refuses the service's credentials, the process
+ * does not exit (a crash loop of stack traces): it logs the reason once, keeps serving
+ * /health, and /ready reports kafka down (the probe gets the same refusal) until the service
+ * is restarted with working credentials.
+ */
+export async function startEventConsumers(app: INestApplication): Promise<void> {
+  try {
+    await app.startAllMicroservices();
+  } catch (error) {
+    if (!isKafkaAuthenticationRefusal(error)) throw error;
+    new Logger('Kafka').error(
+      { reason: (error as Error).message },
+      'Kafka refused the credentials of this service (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): not consuming, not ready',
+    );
+  }
 }
 
 export function exitOnStartupFailure(error: unknown): never {

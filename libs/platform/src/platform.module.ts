@@ -4,7 +4,7 @@ import { ServiceName } from '@orders/events';
 import type { Redis } from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource, MixedList } from 'typeorm';
-import { AuthModule } from './auth/auth.module';
+import { AuthModule, AuthOptions } from './auth/auth.module';
 import { TracingShutdown } from './bootstrap';
 import { createRedis } from './cache/redis';
 import { ServiceConfig } from './config/service-config';
@@ -18,6 +18,7 @@ import { OutboxRelay } from './messaging/outbox.relay';
 import { ConsumerLagMonitor } from './observability/consumer-lag';
 import { loggerParams } from './observability/logging';
 import { MetricsModule } from './observability/metrics.module';
+import { RETENTION_SETTINGS, RetentionJob, RetentionRule, RetentionSettings } from './retention/retention.job';
 
 export const REDIS = Symbol('REDIS');
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -33,6 +34,8 @@ export interface PlatformOptions {
   entities?: MixedList<Function | string>;
   /** Whether the service keeps a Redis connection (and reports it in /ready). */
   redis: boolean;
+  /** The service's own tables that grow with traffic (the inbox is always pruned). */
+  retention?: RetentionRule[];
 }
 
 export function messagingSettingsOf(service: ServiceName, config: ServiceConfig): MessagingSettings {
@@ -40,8 +43,23 @@ export function messagingSettingsOf(service: ServiceName, config: ServiceConfig)
     ...DEFAULT_MESSAGING,
     service,
     brokers: config.kafkaBrokers,
+    security: config.kafkaSecurity,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
+  };
+}
+
+export function authOptionsOf(config: ServiceConfig): AuthOptions {
+  return {
+    jwtSecret: config.acceptsHs256Tokens ? config.AUTH_JWT_SECRET : undefined,
+    jwks: config.AUTH_JWKS_URL
+      ? {
+          url: config.AUTH_JWKS_URL,
+          issuer: config.AUTH_JWT_ISSUER ?? '',
+          audience: config.AUTH_JWT_AUDIENCE ?? '',
+          refreshCooldownMs: config.AUTH_JWKS_REFRESH_COOLDOWN_MS,
+        }
+      : undefined,
   };
 }
 
@@ -63,7 +81,7 @@ export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     const { config, service } = options;
     const redisProviders: Provider[] = options.redis
-      ? [{ provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service) }, RedisLifecycle]
+      ? [{ provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service, config.redisTls) }, RedisLifecycle]
       : [];
     return {
       module: PlatformModule,
@@ -82,7 +100,7 @@ export class PlatformModule {
           }),
         ),
         MessagingModule.forRoot(messagingSettingsOf(service, config)),
-        AuthModule.forRoot({ jwtSecret: config.AUTH_JWT_SECRET }),
+        AuthModule.forRoot(authOptionsOf(config)),
       ],
       controllers: [HealthController],
       providers: [
@@ -90,6 +108,16 @@ export class PlatformModule {
         TracingShutdown,
         ...redisProviders,
         ConsumerLagMonitor,
+        {
+          provide: RETENTION_SETTINGS,
+          useValue: {
+            service,
+            rules: [{ table: 'processed_events', column: 'processed_at', keepHours: config.INBOX_RETENTION_HOURS }, ...(options.retention ?? [])],
+            intervalMs: config.RETENTION_INTERVAL_MS,
+            batchSize: config.RETENTION_BATCH_SIZE,
+          } satisfies RetentionSettings,
+        },
+        RetentionJob,
         {
           provide: READINESS_CHECKS,
           inject: [getDataSourceToken(), KafkaProbe, OutboxRelay, ...(options.redis ? [REDIS] : [])],
@@ -101,7 +129,7 @@ export class PlatformModule {
           ],
         },
       ],
-      exports: [SERVICE_CONFIG, ...(options.redis ? [REDIS] : [])],
+      exports: [SERVICE_CONFIG, RetentionJob, ...(options.redis ? [REDIS] : [])],
     };
   }
 }

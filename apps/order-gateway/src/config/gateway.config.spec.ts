@@ -42,3 +42,59 @@ describe('gateway config', () => {
     );
   });
 });
+
+describe('gateway config: identity provider (JWKS)', () => {
+  const idp = { AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json', AUTH_JWT_ISSUER: 'https://idp.example.com/', AUTH_JWT_AUDIENCE: 'orders' };
+
+  it('needs issuer and audience with a JWKS URL', () => {
+    expect(() => loadConfig(GatewayConfig, { AUTH_JWKS_URL: idp.AUTH_JWKS_URL })).toThrow(/AUTH_JWT_ISSUER[\s\S]*AUTH_JWT_AUDIENCE/);
+  });
+
+  it('in production accepts only provider tokens: no HS256 secret needed, and https only', () => {
+    const config = loadConfig(GatewayConfig, { NODE_ENV: 'production', ...idp });
+    expect(config.acceptsHs256Tokens).toBe(false);
+    expect(() => loadConfig(GatewayConfig, { NODE_ENV: 'production', ...idp, AUTH_JWKS_URL: 'http://idp.internal/jwks' })).toThrow(/AUTH_JWKS_URL/);
+  });
+
+  it('keeps HS256 development tokens beside the provider outside production', () => {
+    expect(loadConfig(GatewayConfig, idp).acceptsHs256Tokens).toBe(true);
+  });
+});
+
+describe('gateway config: retention', () => {
+  it('keeps the inbox longer than Kafka keeps the topics (14 days vs 7 by default)', () => {
+    const config = loadConfig(GatewayConfig, {});
+    expect([config.INBOX_RETENTION_HOURS, config.KAFKA_TOPIC_RETENTION_HOURS]).toEqual([336, 168]);
+    expect(() => loadConfig(GatewayConfig, { INBOX_RETENTION_HOURS: '168' })).toThrow(/INBOX_RETENTION_HOURS/);
+    expect(() => loadConfig(GatewayConfig, { KAFKA_TOPIC_RETENTION_HOURS: '720' })).toThrow(/INBOX_RETENTION_HOURS/);
+  });
+});
+
+describe('gateway config: Kafka and Redis security', () => {
+  it('builds TLS and SASL settings from configuration, and none for PLAINTEXT', () => {
+    expect(loadConfig(GatewayConfig, {}).kafkaSecurity).toBeUndefined();
+    const security = loadConfig(GatewayConfig, {
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+      KAFKA_SASL_USERNAME: 'app',
+      KAFKA_SASL_PASSWORD: 'secret',
+    }).kafkaSecurity;
+    expect(security).toEqual({
+      ssl: expect.objectContaining({ rejectUnauthorized: true }),
+      sasl: { mechanism: 'scram-sha-256', username: 'app', password: 'secret' },
+    });
+  });
+
+  it('needs SASL credentials for SASL_* and refuses PLAIN in clear in production', () => {
+    expect(() => loadConfig(GatewayConfig, { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' })).toThrow(/KAFKA_SASL_USERNAME[\s\S]*KAFKA_SASL_PASSWORD/);
+    const plainInClear = { KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'a', KAFKA_SASL_PASSWORD: 'b' };
+    expect(() => loadConfig(GatewayConfig, { ...plainInClear, NODE_ENV: 'production', AUTH_JWT_SECRET: 'a-real-secret-from-the-vault-0123' })).toThrow(/PLAIN/);
+  });
+
+  it('names a missing certificate file, never its content', () => {
+    const load = () => loadConfig(GatewayConfig, { KAFKA_TLS_CA_FILE: '/nonexistent/ca.crt', REDIS_TLS_CERT_FILE: '/nonexistent/c.crt' });
+    expect(load).toThrow(/KAFKA_TLS_CA_FILE: file not found/);
+    expect(load).toThrow(/REDIS_TLS_CERT_FILE: file not found/);
+    expect(load).toThrow(/REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE: give both or neither/);
+  });
+});

@@ -1,39 +1,25 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { queryRows, SERVICE_CONFIG } from '@orders/platform';
+import { queryRows } from '@orders/platform';
 import { DataSource } from 'typeorm';
-import { GatewayConfig } from '../config/gateway.config';
 import { IdempotencyKeyReused, IdempotentRequestInFlight } from './idempotency.errors';
 
 export type IdempotencyClaim = { kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown };
 
 /** A claim whose request died (crash, timeout) can be taken over after this long. */
 const CLAIM_LEASE_SECONDS = 30;
-const CLEANUP_EVERY_MS = 10 * 60_000;
 
 /**
  * Idempotency keys, per user (Stripe's semantics): the first request claims the key
  * atomically; its response is stored in the same transaction as the order it created
- * and replayed to every later request with the same key and body.
+ * and replayed to every later request with the same key and body. Keys older than
+ * IDEMPOTENCY_RETENTION_HOURS are deleted by the platform's RetentionJob.
  */
 @Injectable()
-export class IdempotencyService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
-  private cleanupTimer: NodeJS.Timeout | null = null;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) private readonly config: GatewayConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.cleanupTimer = setInterval(() => void this.deleteExpired(), CLEANUP_EVERY_MS);
-    this.cleanupTimer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
-  }
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async claim(userId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
     const inserted: unknown[] = await this.dataSource.query(
@@ -112,22 +98,5 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     await this.dataSource
       .query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT'`, [userId, key])
       .catch((error) => this.logger.warn(`could not release idempotency key: ${(error as Error).message}`));
-  }
-
-  async deleteExpired(): Promise<number> {
-    try {
-      const deleted = await queryRows(
-        this.dataSource,
-        `DELETE FROM idempotency_keys WHERE ctid IN (
-           SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 hour' LIMIT 10000)
-         RETURNING key`,
-        [this.config.IDEMPOTENCY_RETENTION_HOURS],
-      );
-      if (deleted.length > 0) this.logger.log(`deleted ${deleted.length} expired idempotency keys`);
-      return deleted.length;
-    } catch (error) {
-      this.logger.warn(`idempotency cleanup skipped: ${(error as Error).message}`);
-      return 0;
-    }
   }
 }

@@ -1,3 +1,4 @@
+import { IdentityProvider } from '../support/identity-provider';
 import { TestSystem } from '../support/system';
 import { expectProblem, hostileTokens, MALFORMED_AUTHORIZATION } from './http-kit';
 
@@ -8,15 +9,20 @@ import { expectProblem, hostileTokens, MALFORMED_AUTHORIZATION } from './http-ki
  */
 describe('gateway authentication and isolation', () => {
   let system: TestSystem;
+  let idp: IdentityProvider;
   let keys = 0;
 
   beforeAll(async () => {
-    system = await TestSystem.start({ gateway: { RATE_LIMIT_ORDERS_PER_MINUTE: '100000', ORDER_PAYMENT_TIMEOUT_MS: '600000' } });
+    idp = await IdentityProvider.start();
+    await idp.publish('key-1');
+    // Every service trusts the provider: the gateway forwards admin tokens to inventory.
+    system = await TestSystem.start({ env: idp.env(), gateway: { RATE_LIMIT_ORDERS_PER_MINUTE: '100000', ORDER_PAYMENT_TIMEOUT_MS: '600000' } });
     await system.createProduct({ sku: 'AUTH-1', priceCents: 500, initialStock: 1000 });
   });
 
   afterAll(async () => {
     await system?.stop();
+    await idp?.stop();
   });
 
   const bearer = (userId: string, roles: string[] = []) => `Bearer ${system.token(userId, roles)}`;
@@ -87,6 +93,43 @@ describe('gateway authentication and isolation', () => {
     it('creates nothing for a rejected request', async () => {
       const { rows } = await system.db.query("SELECT count(*)::int AS n FROM gateway.orders WHERE user_id IN ('mallory', 'victim')");
       expect(rows[0].n).toBe(0);
+    });
+  });
+
+  describe('RS256 tokens of an identity provider (JWKS), beside HS256 development tokens', () => {
+    it('places and reads an order with a provider token, and follows a key rotation without a restart', async () => {
+      const placed = await system
+        .http()
+        .post('/orders')
+        .set('authorization', `Bearer ${await idp.token('key-1', 'idp-carol')}`)
+        .set('idempotency-key', 'idp-1')
+        .send({ items: [{ sku: 'AUTH-1', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
+      expect(placed.status).toBe(202);
+      expect(placed.body.userId).toBe('idp-carol');
+
+      await idp.publish('key-2'); // rotation: key-1 retired, key-2 signs
+      const read = await system
+        .http()
+        .get(`/orders/${placed.body.id}`)
+        .set('authorization', `Bearer ${await idp.token('key-2', 'idp-carol')}`);
+      expect(read.status).toBe(200);
+      expect(read.body.id).toBe(placed.body.id);
+    });
+
+    it('refuses a token signed by a key the provider does not publish', async () => {
+      const response = await system
+        .http()
+        .get('/orders')
+        .set('authorization', `Bearer ${await idp.token('unpublished-key', 'idp-carol')}`);
+      expectProblem(response, 401);
+    });
+
+    it('takes the provider roles claim for /admin/*', async () => {
+      const response = await system
+        .http()
+        .get('/admin/inventory/AUTH-1')
+        .set('authorization', `Bearer ${await idp.token('key-2', 'idp-root', ['admin'])}`);
+      expect(response.status).toBe(200);
     });
   });
 

@@ -1,4 +1,4 @@
-import { IdempotencyService } from '@orders/order-gateway';
+import { RetentionJob } from '@orders/platform';
 import { PoolClient } from 'pg';
 import { TestSystem } from '../support/system';
 import { waitUntil } from '../support/wait';
@@ -253,7 +253,7 @@ describe('gateway idempotency keys', () => {
         "UPDATE gateway.idempotency_keys SET created_at = now() - interval '23 hours' WHERE user_id = 'retention-user' AND key = 'key-recent'",
       );
 
-      expect(await system.gateway.get(IdempotencyService).deleteExpired()).toBeGreaterThanOrEqual(1);
+      expect((await system.gateway.get(RetentionJob).pruneNow()).idempotency_keys).toBeGreaterThanOrEqual(1);
 
       const { rows } = await system.db.query("SELECT key FROM gateway.idempotency_keys WHERE user_id = 'retention-user' ORDER BY key");
       expect(rows).toEqual([{ key: 'key-recent' }]);

@@ -1,4 +1,4 @@
-import { createKafka } from '@orders/platform';
+import { createKafka, KafkaSecurity } from '@orders/platform';
 import { ALL_TOPICS, EventEnvelope, topicName } from '@orders/events';
 import { Consumer } from 'kafkajs';
 
@@ -16,10 +16,11 @@ export class EventRecorder {
   constructor(
     private readonly brokers: string[],
     private readonly prefix: string,
+    private readonly security?: KafkaSecurity,
   ) {}
 
   async start(): Promise<void> {
-    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers).consumer({ groupId: `${this.prefix}recorder`, maxWaitTimeInMs: 200 });
+    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers, this.security).consumer({ groupId: `${this.prefix}recorder`, maxWaitTimeInMs: 200 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: ALL_TOPICS.map((topic) => topicName(topic, this.prefix)), fromBeginning: true });
     await this.consumer.run({

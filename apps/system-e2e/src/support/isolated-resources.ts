@@ -1,4 +1,4 @@
-import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, sagaTopics } from '@orders/platform';
+import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, KafkaSecurity, sagaTopics } from '@orders/platform';
 import { Redis } from 'ioredis';
 import { sign } from 'jsonwebtoken';
 import { createServer } from 'node:net';
@@ -17,13 +17,20 @@ export async function createTestDatabase(name: string): Promise<void> {
 }
 
 /** Drops a test's database, topics and Redis keys. */
-export async function releaseTestResources(database: string, prefix: string, brokers: string[], redisUrl = TEST_ENV.redisUrl): Promise<void> {
+export async function releaseTestResources(
+  database: string,
+  prefix: string,
+  brokers: string[],
+  redisUrl = TEST_ENV.redisUrl,
+  kafkaSecurity?: KafkaSecurity,
+): Promise<void> {
   const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).finally(() => admin.end());
   await deleteTopics(
     brokers,
     sagaTopics(prefix).map((spec) => spec.topic),
+    kafkaSecurity,
   ).catch(() => undefined);
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -37,8 +44,8 @@ export async function releaseTestResources(database: string, prefix: string, bro
   }
 }
 
-export async function createTestTopics(brokers: string[], prefix: string): Promise<void> {
-  await ensureTopics(brokers, sagaTopics(prefix, 3));
+export async function createTestTopics(brokers: string[], prefix: string, kafkaSecurity?: KafkaSecurity): Promise<void> {
+  await ensureTopics(brokers, sagaTopics(prefix, 3), kafkaSecurity);
 }
 
 export function testToken(userId: string, roles: string[] = [], expiresIn = 600): string {

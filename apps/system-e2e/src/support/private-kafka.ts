@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './isolated-resources';
@@ -23,17 +23,27 @@ export class PrivateKafka {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateKafka> {
+  /**
+   * `extra.properties` replaces or adds broker settings (e.g. a SASL_SSL listener on `port`);
+   * `extra.addScram` creates SCRAM users when the storage is formatted.
+   */
+  static async start(extra: { properties?: (port: number, controllerPort: number) => Promise<string>; addScram?: string[] } = {}): Promise<PrivateKafka> {
     const port = await freePort();
     const controller = await freePort();
     const dir = join(ROOT, '.local', `kafka-test-${uniqueSuffix()}`);
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       KAFKA_PORT: String(port),
       KAFKA_CONTROLLER_PORT: String(controller),
       KAFKA_INSTANCE_DIR: dir,
       KAFKA_HEAP: '-Xms128m -Xmx384m',
     };
+    if (extra.properties) {
+      await mkdir(dir, { recursive: true });
+      env.KAFKA_EXTRA_PROPERTIES = join(dir, 'extra.properties');
+      await writeFile(env.KAFKA_EXTRA_PROPERTIES, await extra.properties(port, controller));
+    }
+    if (extra.addScram) env.KAFKA_ADD_SCRAM = extra.addScram.join('\n');
     const broker = new PrivateKafka(port, env, dir);
     await broker.script('start');
     return broker;

@@ -1,7 +1,7 @@
 import { createInventoryApp, InventoryConfig } from '@orders/inventory-service';
 import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
 import { createPaymentApp, PaymentConfig } from '@orders/payment-service';
-import { HttpApp, loadConfig } from '@orders/platform';
+import { HttpApp, KafkaSecurity, loadConfig } from '@orders/platform';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
@@ -10,6 +10,7 @@ import { databaseUrl, TEST_ENV, uniqueSuffix } from './test-env';
 import { freePort } from './isolated-resources';
 import { ServiceName, ServiceProcess, TEST_LOG_DIR } from './service-process';
 import { join } from 'node:path';
+import { dropServiceRoles, migrateWithServiceRoles, ServiceRoleUrls, serviceRoleUrls } from './service-roles';
 
 export type Env = Record<string, string>;
 
@@ -20,6 +21,10 @@ export interface SystemOptions {
   processes?: boolean;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
   brokers?: string;
+  /** TLS/SASL of those brokers for the test's own clients (the services take it from `env`). */
+  kafkaSecurity?: KafkaSecurity;
+  /** Each service runs as its own database role (created by its migration step), not as the superuser. */
+  serviceRoles?: boolean;
   /** Environment shared by the three services (e.g. payment delays). */
   env?: Env;
   gateway?: Env;
@@ -51,12 +56,15 @@ export class TestSystem {
   readonly processes = new Map<ServiceName, ServiceProcess>();
   gatewayUrl = '';
   inventoryUrl = '';
+  /** With `serviceRoles`: each service's DATABASE_URL. */
+  readonly roleUrls: ServiceRoleUrls | null;
 
   private constructor(private readonly options: SystemOptions) {
     this.db = new Pool({ connectionString: databaseUrl(this.database), max: 4 });
     // An idle client cut by DROP DATABASE … WITH (FORCE) at teardown is not a test failure.
     this.db.on('error', () => undefined);
-    this.recorder = new EventRecorder(this.brokers, this.prefix);
+    this.recorder = new EventRecorder(this.brokers, this.prefix, options.kafkaSecurity);
+    this.roleUrls = options.serviceRoles ? serviceRoleUrls(this.database) : null;
   }
 
   get brokers(): string[] {
@@ -93,25 +101,32 @@ export class TestSystem {
     };
   }
 
+  private databaseOf(service: keyof ServiceRoleUrls): Env {
+    return this.roleUrls ? { DATABASE_URL: this.roleUrls[service] } : {};
+  }
+
   private inventoryDatabase(): Env {
-    if (!this.options.inventoryDatabasePort) return {};
-    const url = new URL(databaseUrl(this.database));
+    if (!this.options.inventoryDatabasePort) return this.databaseOf('inventory');
+    const url = new URL(this.roleUrls?.inventory ?? databaseUrl(this.database));
     url.port = String(this.options.inventoryDatabasePort);
     return { DATABASE_URL: url.toString() };
   }
 
   private async boot(): Promise<void> {
     await createTestDatabase(this.database);
-    await createTestTopics(this.brokers, this.prefix);
+    if (this.roleUrls) await migrateWithServiceRoles(this.database, this.roleUrls);
+    await createTestTopics(this.brokers, this.prefix, this.options.kafkaSecurity);
     await this.recorder.start();
     if (this.options.processes) return this.bootProcesses();
 
     this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.inventoryDatabase(), ...this.options.inventory }));
     await this.inventory.listen(0, '127.0.0.1');
     this.inventoryUrl = await this.inventory.getUrl();
-    this.payment = await createPaymentApp(loadConfig(PaymentConfig, { ...this.baseEnv(), ...this.options.payment }));
+    this.payment = await createPaymentApp(loadConfig(PaymentConfig, { ...this.baseEnv(), ...this.databaseOf('payment'), ...this.options.payment }));
     await this.payment.listen(0, '127.0.0.1');
-    this.gateway = await createGatewayApp(loadConfig(GatewayConfig, { ...this.baseEnv(), INVENTORY_URL: this.inventoryUrl, ...this.options.gateway }));
+    this.gateway = await createGatewayApp(
+      loadConfig(GatewayConfig, { ...this.baseEnv(), ...this.databaseOf('gateway'), INVENTORY_URL: this.inventoryUrl, ...this.options.gateway }),
+    );
     await this.gateway.listen(0, '127.0.0.1');
     this.gatewayUrl = await this.gateway.getUrl();
   }
@@ -124,8 +139,8 @@ export class TestSystem {
     const logLevel = { LOG_LEVEL: process.env.TEST_PROCESS_LOG_LEVEL ?? 'info' };
     const specs: Array<[ServiceName, number, Env]> = [
       ['inventory-service', inventoryPort, { ...this.baseEnv(), ...logLevel, ...this.inventoryDatabase(), ...this.options.inventory }],
-      ['payment-service', paymentPort, { ...this.baseEnv(), ...logLevel, ...this.options.payment }],
-      ['order-gateway', gatewayPort, { ...this.baseEnv(), ...logLevel, INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
+      ['payment-service', paymentPort, { ...this.baseEnv(), ...logLevel, ...this.databaseOf('payment'), ...this.options.payment }],
+      ['order-gateway', gatewayPort, { ...this.baseEnv(), ...logLevel, ...this.databaseOf('gateway'), INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
     ];
     for (const [service, port, env] of specs) {
       const child = new ServiceProcess(service, port, env, log(service));
@@ -150,7 +165,8 @@ export class TestSystem {
     }
     await this.recorder.stop().catch(() => undefined);
     await this.db.end();
-    await releaseTestResources(this.database, this.prefix, this.brokers, this.options.env?.REDIS_URL);
+    await releaseTestResources(this.database, this.prefix, this.brokers, this.options.env?.REDIS_URL, this.options.kafkaSecurity);
+    if (this.roleUrls) await dropServiceRoles(this.roleUrls);
   }
 
   http() {

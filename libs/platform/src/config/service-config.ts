@@ -1,5 +1,8 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, kafkaSecurity } from '../messaging/kafka-security';
+import type { KafkaSaslMechanism, KafkaSecurity, KafkaSecurityProtocol } from '../messaging/kafka-security';
+import { TlsFiles, tlsFileProblems } from './tls-files';
 
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';
 
@@ -21,6 +24,16 @@ export class ServiceConfig {
   @Matches(/^postgres(ql)?:\/\//)
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/orders';
 
+  /**
+   * The role migrations run as (owns the schema, alone does DDL). When set, DATABASE_URL's
+   * role is the service's runtime role: the migration step creates or checks it and grants
+   * it DML on the service's schema only. Unset: migrations run as DATABASE_URL's role.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//)
+  MIGRATION_DATABASE_URL?: string;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -31,6 +44,20 @@ export class ServiceConfig {
   @Matches(/^rediss?:\/\//)
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /** With a `rediss://` REDIS_URL: the CA that signed Redis's certificate (default: the system's CAs). */
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CA_FILE?: string;
+
+  /** With `rediss://` and `tls-auth-clients`: this service's client certificate and key. */
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  REDIS_TLS_KEY_FILE?: string;
+
   /** Prefix of every Redis key (lets several environments share one Redis). */
   @IsString()
   @MaxLength(64)
@@ -40,6 +67,38 @@ export class ServiceConfig {
   @IsString()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/)
   KAFKA_BROKERS = '127.0.0.1:9092';
+
+  /** How to reach the brokers, in Kafka's terms (security.protocol). */
+  @IsIn(KAFKA_SECURITY_PROTOCOLS)
+  KAFKA_SECURITY_PROTOCOL: KafkaSecurityProtocol = 'PLAINTEXT';
+
+  /** With SSL/SASL_SSL: the CA that signed the brokers' certificates (default: the system's CAs). */
+  @IsOptional()
+  @IsString()
+  KAFKA_TLS_CA_FILE?: string;
+
+  /** With SSL/SASL_SSL and client authentication: this service's certificate and key. */
+  @IsOptional()
+  @IsString()
+  KAFKA_TLS_CERT_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_TLS_KEY_FILE?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_'))
+  @IsIn(KAFKA_SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM: KafkaSaslMechanism = 'SCRAM-SHA-512';
+
+  @ValidateIf((config: ServiceConfig) => config.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_'))
+  @IsString()
+  @MinLength(1)
+  KAFKA_SASL_USERNAME?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.KAFKA_SECURITY_PROTOCOL.startsWith('SASL_'))
+  @IsString()
+  @MinLength(1)
+  KAFKA_SASL_PASSWORD?: string;
 
   /** Prefix of every topic and consumer group (lets several environments share one cluster). */
   @IsString()
@@ -89,6 +148,69 @@ export class ServiceConfig {
   @MinLength(16)
   AUTH_JWT_SECRET = DEVELOPMENT_JWT_SECRET;
 
+  /**
+   * The identity provider's JWKS: RS256/ES256 tokens are verified with its keys (issuer and
+   * audience below are then required). With it, production accepts no HS256 token.
+   */
+  @IsOptional()
+  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false })
+  AUTH_JWKS_URL?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1)
+  AUTH_JWT_ISSUER?: string;
+
+  @ValidateIf((config: ServiceConfig) => config.AUTH_JWKS_URL !== undefined)
+  @IsString()
+  @MinLength(1)
+  AUTH_JWT_AUDIENCE?: string;
+
+  /** Least time between two JWKS fetches triggered by tokens with an unknown key id. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  AUTH_JWKS_REFRESH_COOLDOWN_MS = 30_000;
+
+  /**
+   * How long consumed event ids are kept (the inbox, for dedupe). Must outlast Kafka's
+   * retention of the topics: an event Kafka can still redeliver must still be recognised.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  INBOX_RETENTION_HOURS = 14 * 24;
+
+  /** The saga topics' retention (retention.ms, set by create-topics): the inbox window must be longer. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  KAFKA_TOPIC_RETENTION_HOURS = 7 * 24;
+
+  /** How long dead letters are kept in their `.dlq` topics (retention.ms, set by create-topics): time to inspect and redrive. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 365)
+  KAFKA_DEAD_LETTER_RETENTION_HOURS = 30 * 24;
+
+  /** How often the retention job prunes the tables that grow with traffic. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  RETENTION_INTERVAL_MS = 600_000;
+
+  /** Rows per delete statement of the retention job. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50_000)
+  RETENTION_BATCH_SIZE = 1_000;
+
   /** OTLP/HTTP endpoint for traces; tracing records nothing without it. */
   @IsOptional()
   @IsString()
@@ -98,16 +220,59 @@ export class ServiceConfig {
     return this.KAFKA_BROKERS.split(',');
   }
 
+  /** TLS and SASL of every Kafka client of the service (nothing for PLAINTEXT). */
+  get kafkaSecurity(): KafkaSecurity | undefined {
+    return kafkaSecurity({
+      protocol: this.KAFKA_SECURITY_PROTOCOL,
+      tls: { caFile: this.KAFKA_TLS_CA_FILE, certFile: this.KAFKA_TLS_CERT_FILE, keyFile: this.KAFKA_TLS_KEY_FILE },
+      sasl:
+        this.KAFKA_SASL_USERNAME && this.KAFKA_SASL_PASSWORD
+          ? { mechanism: this.KAFKA_SASL_MECHANISM, username: this.KAFKA_SASL_USERNAME, password: this.KAFKA_SASL_PASSWORD }
+          : undefined,
+    });
+  }
+
+  get redisTls(): TlsFiles | undefined {
+    if (!this.REDIS_URL.startsWith('rediss://')) return undefined;
+    return { caFile: this.REDIS_TLS_CA_FILE, certFile: this.REDIS_TLS_CERT_FILE, keyFile: this.REDIS_TLS_KEY_FILE };
+  }
+
+  get migrationDatabaseUrl(): string {
+    return this.MIGRATION_DATABASE_URL ?? this.DATABASE_URL;
+  }
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
+  }
+
+  /** Shared-secret tokens: always without an identity provider, and beside it outside production. */
+  get acceptsHs256Tokens(): boolean {
+    return !this.AUTH_JWKS_URL || !this.isProduction;
   }
 
   /** Cross-field rules class-validator cannot express. */
   extraProblems(): string[] {
     const problems: string[] = [];
-    if (this.isProduction && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+    if (this.isProduction && this.acceptsHs256Tokens && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
       problems.push('AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production');
     }
+    problems.push(
+      ...tlsFileProblems(
+        { REDIS_TLS_CA_FILE: this.REDIS_TLS_CA_FILE, REDIS_TLS_CERT_FILE: this.REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE: this.REDIS_TLS_KEY_FILE },
+        ['REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'],
+      ),
+    );
+    problems.push(
+      ...tlsFileProblems(
+        { KAFKA_TLS_CA_FILE: this.KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE: this.KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE: this.KAFKA_TLS_KEY_FILE },
+        ['KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'],
+      ),
+    );
+    if (this.isProduction && this.KAFKA_SECURITY_PROTOCOL === 'SASL_PLAINTEXT' && this.KAFKA_SASL_MECHANISM === 'PLAIN')
+      problems.push('KAFKA_SASL_MECHANISM: PLAIN sends the password in clear; use SASL_SSL when NODE_ENV=production');
+    if (this.INBOX_RETENTION_HOURS <= this.KAFKA_TOPIC_RETENTION_HOURS)
+      problems.push('INBOX_RETENTION_HOURS: must be longer than KAFKA_TOPIC_RETENTION_HOURS, or a redelivered event could be applied twice');
+    if (this.isProduction && this.AUTH_JWKS_URL?.startsWith('http:')) problems.push('AUTH_JWKS_URL: must be https when NODE_ENV=production');
     // Node refuses a server whose head may take longer than the whole request.
     if (this.HTTP_HEADERS_TIMEOUT_MS > this.HTTP_REQUEST_TIMEOUT_MS) {
       problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS');

@@ -33,6 +33,12 @@ export const Problems = {
   BadUrl: define('bad-url', 400, 'The URL is not valid (a broken percent-escape?).'),
   BadRequest: define('bad-request', 400, 'The request could not be processed.'),
   Unauthenticated: define('unauthenticated', 401, 'Missing, malformed, expired or badly signed bearer token.', ['WWW-Authenticate']),
+  TokenKeysUnavailable: define(
+    'token-keys-unavailable',
+    503,
+    "The identity provider's signing keys cannot be fetched and none is cached yet; retry after Retry-After.",
+    ['Retry-After'],
+  ),
   Forbidden: define('forbidden', 403, 'The token lacks the role this action needs.'),
   NotFound: define('not-found', 404, 'No such resource.'),
   RequestTimeout: define('request-timeout', 408, 'The request head or body did not arrive in time; the connection is closed.'),

@@ -121,7 +121,8 @@ interface DocumentedOperation {
 /**
  * Adds to every operation the problems the HTTP layer can answer whatever the route: a URL or
  * request it cannot parse, a request too slow (408), headers too large (431), a dependency away
- * (503), an unexpected failure (500); plus, by the operation's shape, a bad token (401), a bad
+ * (503), an unexpected failure (500); plus, by the operation's shape, a bad token (401) or
+ * keys of the identity provider not fetched yet (503), a bad
  * body (400, 413, 415), an over-long path segment (414). So every status a client can get is
  * documented, with the catalogue types behind it.
  */
@@ -131,7 +132,7 @@ export function documentCommonProblems(document: { paths: object }): void {
   for (const methods of Object.values(document.paths) as Array<Record<string, DocumentedOperation>>) {
     for (const operation of Object.values(methods)) {
       const common = [BadUrl, MalformedRequest, RequestTimeout, HeadersTooLarge, TemporarilyUnavailable];
-      if ((operation.security ?? []).length > 0) common.push(Unauthenticated);
+      if ((operation.security ?? []).length > 0) common.push(Unauthenticated, Problems.TokenKeysUnavailable);
       if (operation.requestBody) common.push(MalformedJson, ValidationFailed, Problems.BadRequest, PayloadTooLarge, UnsupportedMediaType);
       if ((operation.parameters ?? []).some((parameter) => parameter.in === 'query')) common.push(ValidationFailed);
       if ((operation.parameters ?? []).some((parameter) => parameter.in === 'path')) common.push(UriTooLong);

@@ -47,7 +47,7 @@ export class ConsumerPosition implements OnApplicationShutdown {
     const { topicPrefix, service, brokers } = this.settings;
     const name = topicName(topic, topicPrefix);
     try {
-      this.admin ??= createKafka(`${service}-position`, brokers).admin({ retry: { retries: 1 } });
+      this.admin ??= createKafka(`${service}-position`, brokers, this.settings.security).admin({ retry: { retries: 1 } });
       await this.admin.connect();
       const [committed, firstAtOrAfter, watermarks] = await Promise.all([
         this.admin.fetchOffsets({ groupId: `${topicPrefix}${service}`, topics: [name] }),

@@ -2,6 +2,7 @@ import { DEAD_LETTER_SUFFIX, DeadLetterHeaders, deadLetterTopic, topicName } fro
 import { IHeaders, KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { createKafka } from './kafka-client';
+import { KafkaSecurity } from './kafka-security';
 
 export interface DeadLetter {
   partition: number;
@@ -40,8 +41,14 @@ function toDeadLetter(partition: number, message: KafkaMessage): DeadLetter {
  * Reads a dead-letter topic from `groupId`'s position (or from the start for a throwaway
  * group) up to its current end, then stops.
  */
-async function readToEnd(brokers: string[], topic: string, groupId: string, onMessage: (letter: DeadLetter) => Promise<void>): Promise<number> {
-  const kafka = createKafka('dead-letters', brokers);
+async function readToEnd(
+  brokers: string[],
+  topic: string,
+  groupId: string,
+  onMessage: (letter: DeadLetter) => Promise<void>,
+  security?: KafkaSecurity,
+): Promise<number> {
+  const kafka = createKafka('dead-letters', brokers, security);
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -79,11 +86,17 @@ async function readToEnd(brokers: string[], topic: string, groupId: string, onMe
 }
 
 /** Every message in the dead-letter twin of `topic` (e.g. `orders.events`), oldest first. */
-export async function listDeadLetters(brokers: string[], prefix: string, topic: string): Promise<DeadLetter[]> {
+export async function listDeadLetters(brokers: string[], prefix: string, topic: string, security?: KafkaSecurity): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
-  await readToEnd(brokers, deadLetterTopic(topic, prefix), `dead-letters-list-${randomUUID()}`, async (letter) => {
-    letters.push(letter);
-  });
+  await readToEnd(
+    brokers,
+    deadLetterTopic(topic, prefix),
+    `dead-letters-list-${randomUUID()}`,
+    async (letter) => {
+      letters.push(letter);
+    },
+    security,
+  );
   return letters;
 }
 
@@ -92,14 +105,20 @@ export async function listDeadLetters(brokers: string[], prefix: string, topic: 
  * original key and headers. A durable consumer group remembers how far re-driving got,
  * so each dead letter is re-driven once; consumers drop what they already processed.
  */
-export async function redriveDeadLetters(brokers: string[], prefix: string, topic: string): Promise<number> {
-  const producer = createKafka('dead-letters', brokers).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+export async function redriveDeadLetters(brokers: string[], prefix: string, topic: string, security?: KafkaSecurity): Promise<number> {
+  const producer = createKafka('dead-letters', brokers, security).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    return await readToEnd(brokers, deadLetterTopic(topic, prefix), `${prefix}dead-letters-redrive`, async (letter) => {
-      const headers = Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith('x-dlq-')));
-      await producer.send({ topic: topicName(topic, prefix), acks: -1, messages: [{ key: letter.key, value: letter.value, headers }] });
-    });
+    return await readToEnd(
+      brokers,
+      deadLetterTopic(topic, prefix),
+      `${prefix}dead-letters-redrive`,
+      async (letter) => {
+        const headers = Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith('x-dlq-')));
+        await producer.send({ topic: topicName(topic, prefix), acks: -1, messages: [{ key: letter.key, value: letter.value, headers }] });
+      },
+      security,
+    );
   } finally {
     await producer.disconnect();
   }

@@ -80,7 +80,7 @@ export class EventsKafkaServer extends ServerKafka {
   }
 
   override createClient<T = unknown>(): T {
-    return createKafka(this.settings.service, this.settings.brokers) as T;
+    return createKafka(this.settings.service, this.settings.brokers, this.settings.security) as T;
   }
 
   override async close(): Promise<void> {

@@ -1,9 +1,12 @@
 import { ServiceName } from '@orders/events';
+import { KafkaSecurity } from './kafka-security';
 
 /** What the messaging pieces need to know about the service they run in. */
 export interface MessagingSettings {
   service: ServiceName;
   brokers: string[];
+  /** TLS and SASL of the cluster's listener; unset: PLAINTEXT. */
+  security?: KafkaSecurity;
   topicPrefix: string;
   partitionsConsumedConcurrently: number;
   /**

@@ -51,7 +51,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.producer = createKafka(`${this.settings.service}-outbox`, this.settings.brokers).producer({
+    this.producer = createKafka(`${this.settings.service}-outbox`, this.settings.brokers, this.settings.security).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

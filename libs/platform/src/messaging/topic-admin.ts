@@ -1,23 +1,37 @@
 import { ALL_TOPICS, deadLetterTopic, TOPIC_PARTITIONS, topicName } from '@orders/events';
-import { Admin, KafkaJSProtocolError } from 'kafkajs';
+import { Admin, ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs';
 import { createKafka } from './kafka-client';
+import { KafkaSecurity } from './kafka-security';
 
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  /** The topic's retention.ms; unset: the broker's default. */
+  retentionMs?: number;
 }
 
+export interface TopicRetention {
+  topicHours: number;
+  deadLetterHours: number;
+}
+
+const HOUR_MS = 3_600_000;
+
 /** Every topic of the saga and its dead-letter twin, with the partitions the services need. */
-export function sagaTopics(prefix = '', partitionsOverride?: number): TopicSpec[] {
+export function sagaTopics(prefix = '', partitionsOverride?: number, retention?: TopicRetention): TopicSpec[] {
   return ALL_TOPICS.flatMap((topic) => [
-    { topic: topicName(topic, prefix), numPartitions: partitionsOverride ?? TOPIC_PARTITIONS[topic] },
-    { topic: deadLetterTopic(topic, prefix), numPartitions: 1 },
+    { topic: topicName(topic, prefix), numPartitions: partitionsOverride ?? TOPIC_PARTITIONS[topic], retentionMs: retention && retention.topicHours * HOUR_MS },
+    { topic: deadLetterTopic(topic, prefix), numPartitions: 1, retentionMs: retention && retention.deadLetterHours * HOUR_MS },
   ]);
 }
 
-/** Creates missing topics explicitly (the broker does not auto-create). Idempotent. */
-export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promise<string[]> {
-  const admin = createKafka('topic-admin', brokers).admin();
+/**
+ * Creates missing topics explicitly (the broker does not auto-create), and sets the
+ * retention of those that have one (existing topics too: a changed window applies on the
+ * next deploy). Idempotent.
+ */
+export async function ensureTopics(brokers: string[], specs: TopicSpec[], security?: KafkaSecurity): Promise<string[]> {
+  const admin = createKafka('topic-admin', brokers, security).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
@@ -25,12 +39,28 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promi
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: false,
-        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions, replicationFactor: 1 })),
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.numPartitions,
+          replicationFactor: 1,
+          configEntries: spec.retentionMs ? [{ name: 'retention.ms', value: String(spec.retentionMs) }] : [],
+        })),
       });
       await waitForLeaders(
         admin,
         missing.map((spec) => spec.topic),
       );
+    }
+    const retained = specs.filter((spec) => spec.retentionMs && existing.has(spec.topic));
+    if (retained.length > 0) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: retained.map((spec) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: spec.topic,
+          configEntries: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
+        })),
+      });
     }
     return missing.map((spec) => spec.topic);
   } finally {
@@ -57,8 +87,8 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
   }
 }
 
-export async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
-  const admin = createKafka('topic-admin', brokers).admin();
+export async function deleteTopics(brokers: string[], topics: string[], security?: KafkaSecurity): Promise<void> {
+  const admin = createKafka('topic-admin', brokers, security).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

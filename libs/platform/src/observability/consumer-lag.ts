@@ -55,7 +55,7 @@ export class ConsumerLagMonitor implements OnModuleInit, OnApplicationShutdown {
   private async measure(): Promise<void> {
     const { service, topicPrefix } = this.settings;
     try {
-      this.admin ??= createKafka(`${service}-lag`, this.settings.brokers).admin({ retry: { retries: 0 } });
+      this.admin ??= createKafka(`${service}-lag`, this.settings.brokers, this.settings.security).admin({ retry: { retries: 0 } });
       await this.admin.connect();
       const topics = topicsConsumedBy(service);
       const committed = await this.admin.fetchOffsets({ groupId: `${topicPrefix}${service}`, topics: topics.map((topic) => topicName(topic, topicPrefix)) });

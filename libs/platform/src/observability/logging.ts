@@ -34,6 +34,14 @@ export const REDACTED_PATHS = [
   '*.AUTH_JWT_SECRET',
   'DATABASE_URL',
   '*.DATABASE_URL',
+  'MIGRATION_DATABASE_URL',
+  '*.MIGRATION_DATABASE_URL',
+  'REDIS_URL',
+  '*.REDIS_URL',
+  'KAFKA_SASL_PASSWORD',
+  '*.KAFKA_SASL_PASSWORD',
+  'sasl',
+  '*.sasl',
 ];
 
 /**
