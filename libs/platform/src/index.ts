@@ -8,6 +8,7 @@ export * from './messaging/kafka-client';
 export * from './messaging/topic-admin';
 export * from './messaging/outbox.relay';
 export * from './messaging/transactional-events';
+export * from './messaging/event-batch';
 export * from './messaging/after-commit';
 export * from './observability/scrape-time-figures';
 export * from './messaging/consumer-position';

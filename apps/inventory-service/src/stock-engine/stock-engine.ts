@@ -69,18 +69,27 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
     return this.breaker.allowsRequest();
   }
 
-  /** Decides (and durably records the stock move of) one order's reservation, inside `manager`'s transaction. */
-  async reserve(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision> {
+  /**
+   * Decides (and durably records the stock move of) one order's reservation, inside `manager`'s
+   * transaction. `flushLedger` writes the ledger rows of orders decided earlier in the same
+   * transaction: the rare dispute path reads the ledger to tell in-flight holds from drift.
+   */
+  async reserve(
+    manager: EntityManager,
+    orderId: string,
+    items: ItemQuantity[],
+    flushLedger: () => Promise<void> = async () => undefined,
+  ): Promise<ReserveDecision> {
     const started = process.hrtime.bigint();
-    const decision = await this.decide(manager, orderId, items);
+    const decision = await this.decide(manager, orderId, items, flushLedger);
     reserveLatency.observe({ path: decision.path }, Number(process.hrtime.bigint() - started) / 1e9);
     return decision;
   }
 
-  private async decide(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision> {
+  private async decide(manager: EntityManager, orderId: string, items: ItemQuantity[], flushLedger: () => Promise<void>): Promise<ReserveDecision> {
     if (this.breaker.allowsRequest()) {
       const held = await this.redisCall(() => inSpan(SERVICE, 'Redis.ReserveStock', () => this.redisStock.reserve(orderId, items), { 'order.id': orderId }));
-      const decided = held && (await this.confirmInPostgres(manager, orderId, items, held));
+      const decided = held && (await this.confirmInPostgres(manager, orderId, items, held, flushLedger));
       if (decided) return decided;
     } else {
       this.probeIfDue();
@@ -90,7 +99,13 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Postgres confirms what Redis decided; null when Postgres must decide alone. */
-  private async confirmInPostgres(manager: EntityManager, orderId: string, items: ItemQuantity[], held: RedisReserveResult): Promise<ReserveDecision | null> {
+  private async confirmInPostgres(
+    manager: EntityManager,
+    orderId: string,
+    items: ItemQuantity[],
+    held: RedisReserveResult,
+    flushLedger: () => Promise<void>,
+  ): Promise<ReserveDecision | null> {
     switch (held.kind) {
       case 'held': {
         const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, items));
@@ -111,6 +126,7 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
         );
         const shortages = shortagesOf(items, available);
         if (shortages.length > 0) return { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
+        await flushLedger();
         return this.shortWherePostgresHasStock(manager, orderId, items);
       }
       case 'cold':

@@ -1,7 +1,17 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
-import { afterCommit, captureTraceContext, inSpan, queryRows, SERVICE_CONFIG, TraceContext, TransactionalEvents, withTimeout } from '@orders/platform';
+import {
+  afterCommit,
+  captureTraceContext,
+  EventBatch,
+  inSpan,
+  queryRows,
+  SERVICE_CONFIG,
+  TraceContext,
+  TransactionalEvents,
+  withTimeout,
+} from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';
@@ -49,48 +59,66 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     return this.config.PAYMENT_PROVIDER_TIMEOUT_MS + 5_000;
   }
 
-  /** OrderReserved: record the payment to make (once per order) and start charging. */
-  async acceptReservedOrder(event: EnvelopeOf<'OrderReserved'>): Promise<void> {
-    const paymentId = randomUUID();
-    let accepted = false;
-    await this.events.handleOnce('start-payment', event, async (manager) => {
-      // ON CONFLICT: a payment (or the tombstone of a cancellation) already exists for the order.
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO payments (id, order_id, user_id, amount_cents, currency, payment_method, status, lease_until)
-         VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', now() + $7 * interval '1 millisecond')
-         ON CONFLICT (order_id) DO NOTHING RETURNING id`,
-        [paymentId, event.orderId, event.payload.userId, event.payload.totalCents, event.payload.currency, event.payload.paymentMethod ?? null, this.leaseMs],
+  /**
+   * OrderReserved, a batch at a time: one insert records the payment of every order (once per
+   * order); charging starts once that commits, each charge continuing its order's trace.
+   */
+  async acceptReservedOrders(batch: EventBatch<EnvelopeOf<'OrderReserved'>>): Promise<void> {
+    const paymentIds = batch.events.map(() => randomUUID());
+    // ON CONFLICT: a payment (or the tombstone of a cancellation) already exists for the order.
+    const inserted = await queryRows<{ id: string }>(
+      batch.manager,
+      `INSERT INTO payments (id, order_id, user_id, amount_cents, currency, payment_method, status, lease_until)
+       SELECT u.id, u.order_id, u.user_id, u.amount_cents, u.currency, u.payment_method, 'PENDING', now() + $7 * interval '1 millisecond'
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS u(id, order_id, user_id, amount_cents, currency, payment_method)
+       ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+      [
+        paymentIds,
+        batch.events.map((event) => event.orderId),
+        batch.events.map((event) => event.payload.userId),
+        batch.events.map((event) => event.payload.totalCents),
+        batch.events.map((event) => event.payload.currency),
+        batch.events.map((event) => event.payload.paymentMethod ?? null),
+        this.leaseMs,
+      ],
+    );
+    const accepted = new Set(inserted.map((row) => row.id));
+    const toCharge = batch.events.flatMap((event, index) =>
+      accepted.has(paymentIds[index]) ? [{ paymentId: paymentIds[index], trace: batch.traceOf(event) }] : [],
+    );
+    afterCommit(() => {
+      for (const { paymentId, trace } of toCharge) this.schedule(paymentId, trace);
+    });
+  }
+
+  /** OrderCancelled: stop or undo the charge (per order: cancellations are the rarer path). */
+  async voidForCancelledOrders(batch: EventBatch<EnvelopeOf<'OrderCancelled'>>): Promise<void> {
+    const { manager } = batch;
+    const payments = await queryRows<PaymentRow>(manager, 'SELECT * FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE', [
+      batch.events.map((event) => event.orderId),
+    ]);
+    const byOrder = new Map(payments.map((payment) => [payment.order_id, payment]));
+    const tombstones = batch.events.filter((event) => !byOrder.has(event.orderId!));
+    if (tombstones.length > 0) {
+      await manager.query(
+        `INSERT INTO payments (id, order_id, amount_cents, status)
+         SELECT u.id, u.order_id, 0, 'CANCELLED' FROM unnest($1::uuid[], $2::uuid[]) AS u(id, order_id) ON CONFLICT (order_id) DO NOTHING`,
+        [tombstones.map(() => randomUUID()), tombstones.map((event) => event.orderId)],
       );
-      accepted = inserted.length > 0;
-    });
-    if (accepted) this.schedule(paymentId);
+    }
+    // The charge may still be at the provider; if it succeeds, settle() refunds it.
+    const pending = payments.filter((payment) => payment.status === 'PENDING').map((payment) => payment.id);
+    if (pending.length > 0) await manager.query(`UPDATE payments SET status = 'CANCELLED', updated_at = now() WHERE id = ANY($1::uuid[])`, [pending]);
+    for (const event of batch.events) {
+      const payment = byOrder.get(event.orderId!);
+      if (payment?.status === 'SUCCEEDED') batch.emit(event, await this.refund(manager, payment));
+    }
   }
 
-  /** OrderCancelled: stop or undo the charge. */
-  async voidForCancelledOrder(event: EnvelopeOf<'OrderCancelled'>): Promise<void> {
-    await this.events.handleOnce('void-payment', event, async (manager) => {
-      const [payment]: PaymentRow[] = await manager.query('SELECT * FROM payments WHERE order_id = $1 FOR UPDATE', [event.orderId]);
-      if (!payment) {
-        await manager.query(`INSERT INTO payments (id, order_id, amount_cents, status) VALUES ($1, $2, 0, 'CANCELLED') ON CONFLICT (order_id) DO NOTHING`, [
-          randomUUID(),
-          event.orderId,
-        ]);
-        return [];
-      }
-      if (payment.status === 'PENDING') {
-        // The charge may still be at the provider; if it succeeds, settle() refunds it.
-        await manager.query(`UPDATE payments SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [payment.id]);
-        return [];
-      }
-      if (payment.status === 'SUCCEEDED') return [await this.refund(manager, payment)];
-      return [];
-    });
-  }
-
-  private schedule(paymentId: string): void {
-    if (this.inFlight.has(paymentId) || this.waiting.includes(paymentId)) return;
+  private schedule(paymentId: string, trace: TraceContext = captureTraceContext()): void {
+    if (this.inFlight.has(paymentId) || this.traceOf.has(paymentId)) return;
     this.waiting.push(paymentId);
-    this.traceOf.set(paymentId, captureTraceContext());
+    this.traceOf.set(paymentId, trace);
     this.drain();
   }
 
