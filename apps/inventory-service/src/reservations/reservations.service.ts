@@ -1,19 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createEvent, EnvelopeOf, EventEnvelope, ReservationPath, Services } from '@orders/events';
+import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
 import { afterCommit, EventBatch, inSpan, queryRows } from '@orders/platform';
 import { EntityManager } from 'typeorm';
 import { ProductRow, productChanged } from '../catalog/product-row';
 import { reservationOutcomes } from './reservation-metrics';
-import { StockEngine } from '../stock-engine/stock-engine';
+import { LedgerEntry, StockEngine } from '../stock-engine/stock-engine';
 import { ItemQuantity, lockStock, moveStock, normalise } from './stock-ledger';
 
 const SERVICE = Services.InventoryService;
 
-interface LedgerRow {
-  orderId: string;
-  sku: string;
-  quantity: number;
-  path: ReservationPath;
+/** Keeps the newest snapshot of each sku (orders decided one at a time come after the batch's move). */
+function keepLatest(snapshots: Map<string, ProductRow>, row: ProductRow): void {
+  const kept = snapshots.get(row.sku);
+  if (!kept || Number(row.revision) > Number(kept.revision)) snapshots.set(row.sku, row);
 }
 
 /**
@@ -28,43 +27,44 @@ export class ReservationsService {
 
   constructor(private readonly engine: StockEngine) {}
 
-  /** All items or none: a single short item reserves nothing (on the Redis and the Postgres path alike). */
+  /**
+   * All items or none: a single short item reserves nothing (on the Redis and the Postgres path
+   * alike). Every order's Redis hold is asked at once; Postgres then confirms them together.
+   */
   async reserveForOrders(batch: EventBatch<EnvelopeOf<'OrderCreated'>>): Promise<void> {
     const { manager } = batch;
-    const snapshots = new Map<string, ProductRow>();
-    const ledger: LedgerRow[] = [];
-    const flushLedger = () => this.recordReservations(manager, ledger.splice(0));
-    const outcomes = new Map<string, number>();
-    for (const event of batch.events) {
-      const orderId = event.orderId!;
-      await batch.within(event, () =>
-        inSpan(
-          SERVICE,
-          'ReserveStock',
-          async (span) => {
-            const items = normalise(event.payload.items);
-            const decision = await this.engine.reserve(manager, orderId, items, flushLedger);
-            span.setAttribute('inventory.path', decision.path);
-            const outcome = `${decision.ok ? 'reserved' : 'out_of_stock'}\u0000${decision.path}`;
-            outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-            if (!decision.ok) {
-              const reason = decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK';
-              batch.emit(event, createEvent('InventoryReservationFailed', { orderId, payload: { reason, shortages: decision.shortages } }));
-              return;
-            }
-            for (const item of items) ledger.push({ orderId, sku: item.sku, quantity: item.quantity, path: decision.path });
-            for (const row of decision.rows) snapshots.set(row.sku, row);
-            const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
-            batch.emit(
-              event,
-              createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }),
-            );
-          },
-          { 'order.id': orderId },
+    const orders = await Promise.all(
+      batch.events.map((event) =>
+        batch.within(event, () =>
+          inSpan(
+            SERVICE,
+            'ReserveStock',
+            async () => {
+              const items = normalise(event.payload.items);
+              return { orderId: event.orderId!, items, held: await this.engine.holdInRedis(event.orderId!, items) };
+            },
+            { 'order.id': event.orderId! },
+          ),
         ),
-      );
-    }
-    await flushLedger();
+      ),
+    );
+    const decisions = await this.engine.confirmMany(manager, orders, (reserved) => this.recordReservations(manager, reserved));
+    const snapshots = new Map<string, ProductRow>();
+    const outcomes = new Map<string, number>();
+    batch.events.forEach((event, index) => {
+      const { orderId, items } = orders[index];
+      const decision = decisions[index];
+      const outcome = `${decision.ok ? 'reserved' : 'out_of_stock'}\u0000${decision.path}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      if (!decision.ok) {
+        const reason = decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK';
+        batch.emit(event, createEvent('InventoryReservationFailed', { orderId, payload: { reason, shortages: decision.shortages } }));
+        return;
+      }
+      for (const row of decision.rows) keepLatest(snapshots, row);
+      const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
+      batch.emit(event, createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }));
+    });
     this.emitSnapshots(batch, snapshots);
     afterCommit(() => {
       for (const [key, count] of outcomes) {
@@ -112,11 +112,11 @@ export class ReservationsService {
     );
     const products = await moveStock(manager, move, total);
     const settled = batch.events.filter((event) => itemsOf.has(event.orderId!));
+    // Still inside the transaction: if it does not commit, the redelivered events repeat this,
+    // and each Redis settle is a no-op the second time (keyed by the order's hold).
+    await Promise.all(settled.map((event) => this.engine.settle(event.orderId!, move)));
     for (const event of settled) {
       const orderId = event.orderId!;
-      // Still inside the transaction: if it does not commit, the redelivered event repeats
-      // this, and the Redis settle is a no-op the second time (keyed by the order's hold).
-      await this.engine.settle(orderId, move);
       const items = normalise(itemsOf.get(orderId)!);
       batch.emit(
         event,
@@ -135,8 +135,8 @@ export class ReservationsService {
   }
 
   /** The ledger rows of many orders in one statement. */
-  private async recordReservations(manager: EntityManager, rows: LedgerRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  private async recordReservations(manager: EntityManager, reserved: LedgerEntry[]): Promise<void> {
+    const rows = reserved.flatMap(({ orderId, items, path }) => items.map((item) => ({ orderId, sku: item.sku, quantity: item.quantity, path })));
     await manager.query(
       `INSERT INTO reservations (order_id, sku, quantity, state, path)
        SELECT u.order_id, u.sku, u.qty, 'RESERVED', u.path FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS u(order_id, sku, qty, path)`,

@@ -1,16 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEnvelope } from '@orders/events';
 import { EventBatch } from '@orders/platform';
-import { OrderStatus } from './order-status';
+import { isTerminal, OrderStatus } from './order-status';
 import { OrderTransitions, TransitionCause } from './order-transitions';
 
 /**
  * The gateway's side of the choreography: other services' events move orders, a batch at a
  * time (one lock statement and one update for the batch, inside the transport's unit of work).
  *
- * Logs: a normal forward move is logged at debug (the order's history and trace hold it); a
- * cancellation at info, and an event for an unknown order at warn — what an operator looks
- * for, with the order and event ids.
+ * Logs (one line per order and outcome, not per step): an order that settles — CONFIRMED or
+ * CANCELLED — at info, an event for an unknown order at warn, each with the order id, the event
+ * id and the trace; intermediate moves (RESERVED, PAID) and ignored events only at debug (the
+ * order's history and its trace hold them).
  */
 @Injectable()
 export class OrderSagaService {
@@ -24,19 +25,17 @@ export class OrderSagaService {
       batch.manager,
       batch.events.map((event) => ({ orderId: event.orderId!, target, cause: causeOf(event) })),
     );
+    const settles = isTerminal(target);
     batch.events.forEach((event, index) => {
       const outcome = outcomes[index];
-      const ids = { order_id: event.orderId, event_id: event.eventId };
-      if (outcome.kind === 'unknown') {
-        this.logger.warn(ids, `${event.eventType} for an unknown order`);
-      } else if (outcome.kind === 'ignored') {
-        this.logger.debug({ ...ids, status: outcome.status }, `${event.eventType} ignored: order is ${outcome.status}`);
-      } else {
-        const line = `order ${outcome.from} -> ${target}`;
-        if (target === 'CANCELLED') this.logger.log({ ...ids, from: outcome.from, to: target, reason: causeOf(event).reason }, line);
-        else this.logger.debug({ ...ids, from: outcome.from, to: target }, line);
-        batch.emit(event, ...outcome.events);
-      }
+      if (outcome.kind === 'moved') batch.emit(event, ...outcome.events);
+      // Log lines carry the event's ids and trace (withLogFields), like any line inside a handler.
+      batch.within(event, () => {
+        if (outcome.kind === 'unknown') this.logger.warn(`${event.eventType} for an unknown order`);
+        else if (outcome.kind === 'ignored') this.logger.debug({ status: outcome.status }, `${event.eventType} ignored: order is ${outcome.status}`);
+        else if (settles) this.logger.log({ from: outcome.from, to: target, reason: causeOf(event).reason }, `order ${outcome.from} -> ${target}`);
+        else this.logger.debug({ from: outcome.from, to: target }, `order ${outcome.from} -> ${target}`);
+      });
     });
   }
 }

@@ -63,7 +63,7 @@ export class EventBatch<E extends EventEnvelope = EventEnvelope> {
   }
 
   /** Runs per-event work in that event's span and log fields (child spans, log lines). */
-  within<T>(event: EventEnvelope, work: () => Promise<T>): Promise<T> {
+  within<T>(event: EventEnvelope, work: () => T): T {
     const fields = { order_id: event.orderId ?? undefined, event_id: event.eventId, event_type: event.eventType };
     return context.with(this.traceOf(event), () => withLogFields(fields, work));
   }

@@ -241,12 +241,17 @@ export class EventsKafkaServer extends ServerKafka {
       },
     }));
     const stopTimer = handleSeconds.startTimer({ service, event_type: unit[0].eventType });
+    // A large unit waiting on hot rows must not let the session expire (a rebalance would
+    // hand the partition to another member and redeliver the unit): trap #3 of perf-notes.
+    const heartbeats = setInterval(() => void lane.heartbeat().catch(() => undefined), 1_000);
     let outcome: BatchOutcome;
     try {
       outcome = await this.events.processBatch(groups, traces);
     } catch (error) {
       for (const span of spans.values()) span.end(error);
       throw error;
+    } finally {
+      clearInterval(heartbeats);
     }
     stopTimer();
     for (const span of spans.values()) span.end();
