@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
 import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
-import { afterCommit, EventBatch, inSpan, queryRows } from '@orders/platform';
+import { afterCommit, EventBatch, queryRows, startSpan } from '@orders/platform';
 import { EntityManager } from 'typeorm';
 import { ProductRow, productChanged } from '../catalog/product-row';
 import { reservationOutcomes } from './reservation-metrics';
-import { LedgerEntry, StockEngine } from '../stock-engine/stock-engine';
+import { LedgerEntry, ReserveDecision, StockEngine } from '../stock-engine/stock-engine';
 import { ItemQuantity, lockStock, moveStock, normalise } from './stock-ledger';
 
 const SERVICE = Services.InventoryService;
@@ -33,26 +34,31 @@ export class ReservationsService {
    */
   async reserveForOrders(batch: EventBatch<EnvelopeOf<'OrderCreated'>>): Promise<void> {
     const { manager } = batch;
+    // One ReserveStock span per order, open across the batch's steps (its Redis hold, and the
+    // Postgres decision when the order is decided alone).
+    const spans = batch.events.map((event) => startSpan(SERVICE, 'ReserveStock', batch.traceOf(event), { 'order.id': event.orderId! }));
+    let decisions: ReserveDecision[];
     const orders = await Promise.all(
-      batch.events.map((event) =>
-        batch.within(event, () =>
-          inSpan(
-            SERVICE,
-            'ReserveStock',
-            async () => {
-              const items = normalise(event.payload.items);
-              return { orderId: event.orderId!, items, held: await this.engine.holdInRedis(event.orderId!, items) };
-            },
-            { 'order.id': event.orderId! },
-          ),
-        ),
-      ),
+      batch.events.map(async (event, index) => {
+        const items = normalise(event.payload.items);
+        const held = await context.with(spans[index].context, () => this.engine.holdInRedis(event.orderId!, items));
+        return { orderId: event.orderId!, items, held, trace: spans[index].context };
+      }),
     );
-    const decisions = await this.engine.confirmMany(manager, orders, (reserved) => this.recordReservations(manager, reserved));
+    try {
+      decisions = await this.engine.confirmMany(manager, orders, (reserved) => this.recordReservations(manager, reserved));
+    } catch (error) {
+      for (const span of spans) span.end(error);
+      throw error;
+    }
+    decisions.forEach((decision, index) => {
+      spans[index].span.setAttribute('inventory.path', decision.path);
+      spans[index].end();
+    });
     const snapshots = new Map<string, ProductRow>();
     const outcomes = new Map<string, number>();
     batch.events.forEach((event, index) => {
-      const { orderId, items } = orders[index];
+      const { orderId } = orders[index];
       const decision = decisions[index];
       const outcome = `${decision.ok ? 'reserved' : 'out_of_stock'}\u0000${decision.path}`;
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { context, Context } from '@opentelemetry/api';
 import { ReservationPath, Services } from '@orders/events';
 import { inSpan, REDIS, SERVICE_CONFIG } from '@orders/platform';
 import type { Redis } from 'ioredis';
@@ -27,6 +28,8 @@ export interface HeldOrder {
   orderId: string;
   items: ItemQuantity[];
   held: RedisReserveResult | null;
+  /** The order's own trace context: Postgres work for this order alone is traced under it. */
+  trace?: Context;
 }
 
 export type ReserveDecision =
@@ -147,7 +150,9 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
           decisions[index] = { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
       }
     }
-    for (const [index, order] of orders.entries()) decisions[index] ??= await this.decideAlone(manager, order, flushLedger);
+    for (const [index, order] of orders.entries()) {
+      decisions[index] ??= await context.with(order.trace ?? context.active(), () => this.decideAlone(manager, order, flushLedger));
+    }
     await flushLedger();
     const result = decisions as ReserveDecision[];
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,11 +1,14 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
+import { createEvent, EnvelopeOf, Services } from '@orders/events';
 import {
   afterCommit,
   captureTraceContext,
+  currentTraceHeaders,
   EventBatch,
   inSpan,
+  MicroBatcher,
+  OutboxEntry,
   queryRows,
   SERVICE_CONFIG,
   TraceContext,
@@ -20,6 +23,13 @@ import { chargesInFlight, paymentOutcomes, providerLatency, recordSettlement } f
 import { PaymentRow } from './payment-row';
 
 const RECOVERY_INTERVAL_MS = 2_000;
+
+/** A charge's outcome waiting to be recorded, with the trace of the charge that produced it. */
+interface Settlement {
+  paymentId: string;
+  result: ChargeResult;
+  trace: Record<string, string>;
+}
 
 /**
  * Charges reserved orders through the provider.
@@ -37,6 +47,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   /** The trace of the event that queued each charge (the queue runs it in another async context). */
   private readonly traceOf = new Map<string, TraceContext>();
   private recoveryTimer: NodeJS.Timeout | null = null;
+  private readonly settlements = new MicroBatcher<Settlement>((batch) => this.settleBatch(batch));
   private stopping = false;
 
   constructor(
@@ -166,39 +177,67 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     await this.settle(paymentId, result);
   }
 
-  private async settle(paymentId: string, result: ChargeResult): Promise<void> {
-    await this.events.run(async (manager) => {
-      const [payment]: PaymentRow[] = await manager.query('SELECT * FROM payments WHERE id = $1 FOR UPDATE', [paymentId]);
-      const events: EventEnvelope[] = [];
-      if (!payment) return { result: undefined, events };
-      const amountCents = Number(payment.amount_cents);
+  /**
+   * Records a charge's outcome and emits its event. Outcomes that arrive together (charges run
+   * concurrently) are settled together: one lock statement, one update per outcome kind, one
+   * outbox insert and one commit for the batch; the caller's promise resolves after it.
+   */
+  private settle(paymentId: string, result: ChargeResult): Promise<void> {
+    // Captured in the charge's ProcessPayment span: the event continues the order's trace.
+    return this.settlements.submit({ paymentId, result, trace: currentTraceHeaders() });
+  }
 
-      if (payment.status === 'PENDING') {
-        afterCommit(() => recordSettlement(result.approved));
-        if (result.approved) {
-          await manager.query(`UPDATE payments SET status = 'SUCCEEDED', provider_tx_id = $2, updated_at = now() WHERE id = $1`, [
-            paymentId,
-            result.providerTxId,
-          ]);
-          events.push(
-            createEvent('PaymentSuccess', {
-              orderId: payment.order_id,
-              payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId },
-            }),
-          );
-        } else {
-          await manager.query(`UPDATE payments SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1`, [paymentId, result.reason]);
-          events.push(createEvent('PaymentFailed', { orderId: payment.order_id, payload: { paymentId, amountCents, reason: result.reason } }));
+  private async settleBatch(settlements: Settlement[]): Promise<void> {
+    await this.events.runTraced(async (manager) => {
+      const rows = await queryRows<PaymentRow>(manager, 'SELECT * FROM payments WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+        settlements.map((settlement) => settlement.paymentId),
+      ]);
+      const byId = new Map(rows.map((payment) => [payment.id, payment]));
+      const succeeded: Array<{ id: string; providerTxId: string }> = [];
+      const failed: Array<{ id: string; reason: string }> = [];
+      const entries: OutboxEntry[] = [];
+      for (const { paymentId, result, trace } of settlements) {
+        const payment = byId.get(paymentId);
+        if (!payment) continue;
+        const amountCents = Number(payment.amount_cents);
+        const orderId = payment.order_id;
+        if (payment.status === 'PENDING') {
+          afterCommit(() => recordSettlement(result.approved));
+          if (result.approved) {
+            succeeded.push({ id: paymentId, providerTxId: result.providerTxId });
+            entries.push({
+              event: createEvent('PaymentSuccess', { orderId, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
+              trace,
+            });
+          } else {
+            failed.push({ id: paymentId, reason: result.reason });
+            entries.push({ event: createEvent('PaymentFailed', { orderId, payload: { paymentId, amountCents, reason: result.reason } }), trace });
+          }
+        } else if (payment.status === 'CANCELLED' && result.approved) {
+          // The order was cancelled while the provider was charging: the money goes back.
+          await manager.query(`UPDATE payments SET provider_tx_id = $2 WHERE id = $1`, [paymentId, result.providerTxId]);
+          entries.push({
+            event: createEvent('PaymentSuccess', { orderId, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
+            trace,
+          });
+          entries.push({ event: await this.refund(manager, { ...payment, provider_tx_id: result.providerTxId }), trace });
         }
-      } else if (payment.status === 'CANCELLED' && result.approved) {
-        // The order was cancelled while the provider was charging: the money goes back.
-        await manager.query(`UPDATE payments SET provider_tx_id = $2 WHERE id = $1`, [paymentId, result.providerTxId]);
-        events.push(
-          createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
-        );
-        events.push(await this.refund(manager, { ...payment, provider_tx_id: result.providerTxId }));
       }
-      return { result: undefined, events };
+      if (succeeded.length > 0) {
+        await manager.query(
+          `UPDATE payments p SET status = 'SUCCEEDED', provider_tx_id = u.tx, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS u(id, tx) WHERE p.id = u.id`,
+          [succeeded.map((row) => row.id), succeeded.map((row) => row.providerTxId)],
+        );
+      }
+      if (failed.length > 0) {
+        await manager.query(
+          `UPDATE payments p SET status = 'FAILED', failure_reason = u.reason, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS u(id, reason) WHERE p.id = u.id`,
+          [failed.map((row) => row.id), failed.map((row) => row.reason)],
+        );
+      }
+      return entries;
     });
   }
 

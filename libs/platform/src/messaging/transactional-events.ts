@@ -61,6 +61,20 @@ export class TransactionalEvents {
   }
 
   /**
+   * Like `run`, for a unit that writes events on behalf of many traces (a batch of payment
+   * settlements): each outbox entry carries the trace context it continues.
+   */
+  async runTraced(work: (manager: EntityManager) => Promise<OutboxEntry[]>): Promise<void> {
+    let wrote = false;
+    await withAfterCommit(() =>
+      this.dataSource.transaction(async (manager) => {
+        wrote = await this.appendEntries(manager, await work(manager));
+      }),
+    );
+    if (wrote) this.relay.notify();
+  }
+
+  /**
    * The unit of work of a lane batch (see EventsKafkaServer): one transaction for every
    * group; the inbox check of all their events in one multi-row insert that returns what
    * was new; each group's batch handler with only its new events; every emitted event in

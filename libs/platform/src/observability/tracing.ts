@@ -147,6 +147,27 @@ export interface ConsumerSpan {
   end(error?: unknown): void;
 }
 
+/** A span started now and ended by the caller (work for many orders interleaves in a batch). */
+export interface OpenSpan extends ConsumerSpan {
+  span: Span;
+}
+
+/** Starts `name` as a child of `parent`, not active: run child work with `context.with(open.context, …)`. */
+export function startSpan(service: string, name: string, parent: Context, attributes: Record<string, string | number> = {}): OpenSpan {
+  const span = tracerOf(service).startSpan(name, { attributes }, parent);
+  return {
+    span,
+    context: trace.setSpan(parent, span),
+    end(error?: unknown) {
+      if (error !== undefined) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      }
+      span.end();
+    },
+  };
+}
+
 /**
  * Like `withConsumerSpan`, for a batch: the span of one consumed event (a child of its
  * `Publish<EventType>` span), not made active; the unit of work runs the event's own work
