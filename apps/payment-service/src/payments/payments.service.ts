@@ -48,6 +48,12 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly traceOf = new Map<string, TraceContext>();
   private recoveryTimer: NodeJS.Timeout | null = null;
   private readonly settlements = new MicroBatcher<Settlement>((batch) => this.settleBatch(batch));
+  /** Charges that start together read their payment rows with one statement. */
+  private readonly paymentReads = new MicroBatcher<string, PaymentRow | undefined>(async (ids) => {
+    const rows = await queryRows<PaymentRow>(this.dataSource, 'SELECT * FROM payments WHERE id = ANY($1::uuid[])', [ids]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  });
   private stopping = false;
 
   constructor(
@@ -151,7 +157,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async charge(paymentId: string): Promise<void> {
-    const [payment]: PaymentRow[] = await this.dataSource.query('SELECT * FROM payments WHERE id = $1', [paymentId]);
+    const payment = await this.paymentReads.submit(paymentId);
     if (!payment || payment.status !== 'PENDING') return;
     const stopTimer = providerLatency.startTimer();
     let result: ChargeResult;
@@ -187,7 +193,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     return this.settlements.submit({ paymentId, result, trace: currentTraceHeaders() });
   }
 
-  private async settleBatch(settlements: Settlement[]): Promise<void> {
+  private async settleBatch(settlements: Settlement[]): Promise<void[]> {
     await this.events.runTraced(async (manager) => {
       const rows = await queryRows<PaymentRow>(manager, 'SELECT * FROM payments WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
         settlements.map((settlement) => settlement.paymentId),
@@ -239,6 +245,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
       }
       return entries;
     });
+    return settlements.map(() => undefined);
   }
 
   private async refund(manager: EntityManager, payment: PaymentRow): Promise<EnvelopeOf<'PaymentRefunded'>> {
