@@ -136,7 +136,7 @@ function writeReport(file, r, resultsFile) {
       ['Nest + Fastify adapter, empty handler', i.ladder['nest-empty'].medianRps, `${pct(i.ratios.nestEmptyToNodeHttp)} of node:http`],
       ['+ strict ValidationPipe on the real CreateOrderDto + HS256 verify, secret as a string (the gateway before f4b8229)', i.ladder['nest-validate'].medianRps, `${pct(i.ratios.nestValidateToNestEmpty)} of empty`],
       ['same, secret as a KeyObject created once (the gateway since f4b8229)', i.ladder['nest-validate-key']?.medianRps, `${round(i.ratios.nestValidateKeyObjectToString ?? 0, 2)}× the string-secret rung, ${pct((i.ladder['nest-validate-key']?.medianRps ?? 0) / i.ladder['nest-empty'].medianRps)} of empty`],
-      ['pgbench -M prepared: the endpoint\'s exact SQL (claim, prices, the one statement that writes the order)', i.ladder.pgbench.medianRps, 'transactions/s'],
+      ['pgbench -M prepared: the endpoint\'s exact SQL (the claim with the price read, then the one statement that writes the order)', i.ladder.pgbench.medianRps, 'transactions/s'],
       ['**gateway POST /orders** (real endpoint)', i.ladder.gateway.medianRps, `${pct(i.ratios.gatewayToNestEmpty)} of Nest empty, ${pct(i.ratios.gatewayToPgbench)} of pgbench`],
     ];
     lines.push(table(['rung', 'per second (median of rounds)', 'ratio'], ladderRows.map(([a, b, c]) => [a, fmt(b), c])));
