@@ -91,6 +91,7 @@ interface Lane {
 export class EventsKafkaServer extends ServerKafka {
   protected override readonly logger = new Logger(EventsKafkaServer.name);
   private closing = false;
+  private readonly handlersByType = new Map<string, Handler | null>();
 
   constructor(
     private readonly settings: MessagingSettings,
@@ -157,6 +158,20 @@ export class EventsKafkaServer extends ServerKafka {
     }
   }
 
+  /**
+   * The handler of an event type, looked up once: Nest's getHandlerByPattern tries to parse every
+   * pattern as JSON (and throws inside for a plain string), a measurable share of the consumer's
+   * CPU when done per message.
+   */
+  private handlerFor(eventType: string): Handler | null {
+    let handler = this.handlersByType.get(eventType);
+    if (handler === undefined) {
+      handler = (this.getHandlerByPattern(eventType) as Handler | null) ?? null;
+      this.handlersByType.set(eventType, handler);
+    }
+    return handler;
+  }
+
   /** Decodes the messages, dead-letters what breaks the contract, and runs the rest in units. */
   private async handleMessages(lane: Lane, messages: KafkaMessage[]): Promise<void> {
     let unit: Decoded[] = [];
@@ -170,7 +185,7 @@ export class EventsKafkaServer extends ServerKafka {
         await this.deadLetter(lane, message, error.reason, 1);
         continue;
       }
-      const handler = this.getHandlerByPattern(envelope.eventType) as Handler | null;
+      const handler = this.handlerFor(envelope.eventType);
       if (!handler) {
         // Another consumer's event on a shared topic.
         consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: envelope.eventType, outcome: 'ignored' });
