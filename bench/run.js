@@ -33,7 +33,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'intake,settle,reservation,flash,cost,profile').split(',');
 const CONFIG = {
   intake: { reps: QUICK ? 1 : 3, ladderSeconds: QUICK ? 3 : 6, steps: [250, 500, 750, 1000, 1500, 2000, 3000], stepSeconds: QUICK ? 3 : 6, connections: 64 },
-  settle: { reps: QUICK ? 1 : 3, seconds: QUICK ? 5 : 10, drainSeconds: QUICK ? 4 : 8, minimalOrders: QUICK ? 3000 : 10_000 },
+  settle: { reps: QUICK ? 1 : 3, seconds: QUICK ? 5 : 10, drainSeconds: QUICK ? 4 : 8, backlogSeconds: QUICK ? 4 : 12, minimalOrders: QUICK ? 3000 : 10_000 },
   flash: { buyers: 10_000, units: 100, connections: 1000 },
   cost: { baseRate: 100, multipliers: [1, 2, 4], seconds: QUICK ? 5 : 15 },
   profile: { seconds: 10 },
@@ -245,7 +245,7 @@ async function main() {
           await stack.waitTerminal(new Date(0), 0, 180_000, ({ total, terminal }) => progress(`${variant.label}: draining ${terminal}/${total} terminal`));
           const drain = await settleWindow({ stack, sku, tokens, rate: null, seconds: CONFIG.settle.drainSeconds, progress, label: `${variant.label} drain` });
           const half = await settleWindow({ stack, sku, tokens, rate: 250, seconds: CONFIG.settle.seconds, progress, label: `${variant.label} 250/s` });
-          const backlog = await backlogDrain({ stack, sku, tokens, seconds: CONFIG.settle.drainSeconds, progress, label: `${variant.label} backlog` });
+          const backlog = await backlogDrain({ stack, sku, tokens, seconds: CONFIG.settle.backlogSeconds, progress, label: `${variant.label} backlog` });
           // Last, as in scenario 1: the gateway alone (the saga's consumers no longer share the cores).
           await stack.processes.inventory.stop();
           await stack.processes.payment.stop();

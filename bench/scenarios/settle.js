@@ -116,7 +116,7 @@ async function settleScenario({ stack, sku, tokens, config, progress }) {
   const backlog = [];
   for (let rep = 1; rep <= reps; rep++) {
     progress(`settle backlog drain round ${rep}/${reps}`);
-    backlog.push(await backlogDrain({ stack, sku, tokens, seconds: drainSeconds, progress, label: `backlog ${rep}/${reps}` }));
+    backlog.push(await backlogDrain({ stack, sku, tokens, seconds: config.backlogSeconds ?? drainSeconds, progress, label: `backlog ${rep}/${reps}` }));
   }
   const at500 = [];
   for (let rep = 1; rep <= reps; rep++) {
