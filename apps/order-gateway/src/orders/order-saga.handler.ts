@@ -1,10 +1,12 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { type EnvelopeOf } from '@orders/events';
 import { EventBatch, OnEventBatch } from '@orders/platform';
 import { OrderSagaService } from './order-saga.service';
 
-/** Batch handlers: each receives the new events of its type from one unit of work. */
+/** Batch handlers: each receives the new events of its type from one unit of work. Kafka, not HTTP: not in the OpenAPI document. */
+@ApiExcludeController()
 @Controller()
 export class OrderSagaHandler {
   private readonly logger = new Logger(OrderSagaHandler.name);

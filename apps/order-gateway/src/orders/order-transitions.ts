@@ -104,9 +104,10 @@ export class OrderTransitions {
     });
     if (writes.size > 0) {
       const rows = [...writes];
+      // updated_at on the same clock as history[].at (this process's), like `move`.
       await manager.query(
         `UPDATE orders o SET status = u.status, cancel_reason = u.reason, history = o.history || u.history,
-                status_changed_at = now(), updated_at = now()
+                status_changed_at = $5::timestamptz, updated_at = $5::timestamptz
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS u(id, status, reason, history)
           WHERE o.id = u.id`,
         [
@@ -114,6 +115,7 @@ export class OrderTransitions {
           rows.map(([, write]) => write.status),
           rows.map(([, write]) => write.reason),
           rows.map(([, write]) => JSON.stringify(write.history)),
+          at,
         ],
       );
     }
