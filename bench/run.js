@@ -8,6 +8,7 @@
 //   BENCH_QUICK=1     one round instead of three, shorter windows (smoke test, not for figures)
 //   BENCH_BASELINE_REF  a git ref: also run intake max + settle capacity on that build, interleaved
 //                       with this one, for before/after figures measured in the same run
+//   BENCH_COMPARE_ROUNDS  interleaved rounds of the before/after (default 3)
 //   BENCH_BASELINE_DIR  instead of a ref: a checkout with its dist/ built (the "before")
 //   BENCH_EXPERIMENT_DIR  a checkout (built) with an experimental change, compared against BENCH_APP_ROOT
 //   BENCH_APP_ROOT      run the services from another checkout's dist/ (the "after"; default: here)
@@ -19,7 +20,7 @@ const net = require('node:net');
 const { APP_ROOT, BenchStack, ROOT, round, sleep, BROKERS } = require('./lib/stack');
 const { pgVersionAndSettings } = require('./lib/pgbench');
 const { intakeScenario } = require('./scenarios/intake');
-const { settleScenario, costCurveScenario, settleWindow } = require('./scenarios/settle');
+const { settleScenario, costCurveScenario, settleWindow, backlogDrain } = require('./scenarios/settle');
 const { flashSaleScenario } = require('./scenarios/flash-sale');
 const { reservationScenario } = require('./scenarios/reservation');
 const { run, orderRequests } = require('./lib/load');
@@ -32,7 +33,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'intake,settle,reservation,flash,cost,profile').split(',');
 const CONFIG = {
   intake: { reps: QUICK ? 1 : 3, ladderSeconds: QUICK ? 3 : 6, steps: [250, 500, 750, 1000, 1500, 2000, 3000], stepSeconds: QUICK ? 3 : 6, connections: 64 },
-  settle: { reps: QUICK ? 1 : 3, seconds: QUICK ? 5 : 10, drainSeconds: QUICK ? 4 : 8 },
+  settle: { reps: QUICK ? 1 : 3, seconds: QUICK ? 5 : 10, drainSeconds: QUICK ? 4 : 8, backlogSeconds: QUICK ? 4 : 12, minimalOrders: QUICK ? 3000 : 10_000 },
   flash: { buyers: 10_000, units: 100, connections: 1000 },
   cost: { baseRate: 100, multipliers: [1, 2, 4], seconds: QUICK ? 5 : 15 },
   profile: { seconds: 10 },
@@ -227,7 +228,7 @@ async function main() {
     const ref = process.env.BENCH_BASELINE_REF ?? sh(`git -C ${process.env.BENCH_BASELINE_DIR ?? APP_ROOT} rev-parse --short HEAD`);
     const baseline = process.env.BENCH_BASELINE_DIR ?? (process.env.BENCH_BASELINE_REF ? buildBaseline(ref) : APP_ROOT);
     step(`before/after: ${ref} vs working tree, interleaved`);
-    const rounds = QUICK ? 1 : 3;
+    const rounds = QUICK ? 1 : Number(process.env.BENCH_COMPARE_ROUNDS ?? 3);
     const variants = [
       { label: `before (${ref})`, root: baseline },
       process.env.BENCH_EXPERIMENT_DIR
@@ -244,12 +245,13 @@ async function main() {
           await stack.waitTerminal(new Date(0), 0, 180_000, ({ total, terminal }) => progress(`${variant.label}: draining ${terminal}/${total} terminal`));
           const drain = await settleWindow({ stack, sku, tokens, rate: null, seconds: CONFIG.settle.drainSeconds, progress, label: `${variant.label} drain` });
           const half = await settleWindow({ stack, sku, tokens, rate: 250, seconds: CONFIG.settle.seconds, progress, label: `${variant.label} 250/s` });
+          const backlog = await backlogDrain({ stack, sku, tokens, seconds: CONFIG.settle.backlogSeconds, progress, label: `${variant.label} backlog` });
           // Last, as in scenario 1: the gateway alone (the saga's consumers no longer share the cores).
           await stack.processes.inventory.stop();
           await stack.processes.payment.stop();
           progress(`${variant.label} round ${r}/${rounds}: intake max, gateway alone`);
           const alone = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `cmp-alone-${r}-${Date.now()}` }), connections: 64, duration: CONFIG.intake.ladderSeconds });
-          return { intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes };
+          return { intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes, backlogSettleRate: backlog.settleRate, cpuMsPerOrder: backlog.cpuMsPerOrder, backlog };
         });
         raw[variant.label].push(figures);
       }
@@ -261,6 +263,8 @@ async function main() {
       settleCapacity: median(raw[label].map((f) => f.settleCapacity)),
       settleP50At250: median(raw[label].map((f) => f.settleP50At250)),
       settleP99At250: median(raw[label].map((f) => f.settleP99At250)),
+      backlogSettleRate: median(raw[label].map((f) => f.backlogSettleRate)),
+      cpuMsPerOrder: median(raw[label].map((f) => f.cpuMsPerOrder.total)),
       runs: raw[label],
     }));
     save();

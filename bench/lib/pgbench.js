@@ -14,12 +14,11 @@ const EVENT = JSON.stringify({ eventId: '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a11', 
 const spaced = (value) => JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ');
 const HEADERS = JSON.stringify({ 'event-id': 'x', 'event-type': 'OrderCreated', 'event-version': '1', producer: 'order-gateway', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
 
-/** The statements of OrdersService.createOrder, in order: claim, prices, then the one statement that writes the order. */
+/** The statements of OrdersService.createOrder, in order: the claim with the price read folded in, then the one statement that writes the order. */
 const INTAKE_SCRIPT = `\\set h1 random(1, 4611686018427387903)
 \\set h2 random(1, 4611686018427387903)
 \\set k random(1, 4611686018427387903)
-INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until) VALUES ('u' || :client_id, :k::text, 'fp', 'IN_FLIGHT', now() + 30 * interval '1 second') ON CONFLICT DO NOTHING RETURNING key;
-SELECT sku, price_cents, currency FROM catalog_products WHERE sku = ANY('{bench-sku}'::text[]);
+WITH claimed AS (INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until) VALUES ('u' || :client_id, :k::text, 'fp', 'IN_FLIGHT', now() + 30 * interval '1 second') ON CONFLICT DO NOTHING RETURNING key) SELECT (SELECT count(*) FROM claimed)::int AS claimed, (SELECT json_agg(json_build_object('sku', sku, 'price_cents', price_cents, 'currency', currency)) FROM catalog_products WHERE sku = ANY('{bench-sku}'::text[])) AS prices;
 WITH completed AS (UPDATE idempotency_keys SET state = 'COMPLETED', response_status = 202, response_body = '${spaced(JSON.parse(BODY))}'::jsonb, order_id = ${ORDER_ID} WHERE user_id = 'u' || :client_id AND key = :k::text AND state = 'IN_FLIGHT' RETURNING key), new_order AS (INSERT INTO orders (id, user_id, status, total_cents, currency, payment_method, history, status_changed_at, created_at, updated_at) SELECT ${ORDER_ID}, 'u' || :client_id, 'CREATED', 1000, 'USD', 'pm_card_ok', '[{"status":"CREATED","at":"2026-01-01T00:00:00.000Z"}]'::jsonb, now(), now(), now() FROM completed RETURNING id), new_items AS (INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents) SELECT new_order.id, u.line_no, u.sku, u.quantity, u.price FROM new_order, unnest('{1}'::int[], '{bench-sku}'::text[], '{1}'::int[], '{1000}'::bigint[]) AS u(line_no, sku, quantity, price)), new_events AS (INSERT INTO outbox (event_id, topic, message_key, value, headers) SELECT * FROM (VALUES (gen_random_uuid(), 'bench.orders', ${ORDER_ID}::text, '${spaced(JSON.parse(EVENT))}', '${spaced(JSON.parse(HEADERS))}'::jsonb)) AS v WHERE EXISTS (SELECT 1 FROM new_order)) SELECT count(*)::int AS written FROM new_order;
 `;
 

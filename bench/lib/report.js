@@ -35,6 +35,29 @@ function targets(r) {
     rows.push(['End-to-end settle ≥ 1,000 orders/s sustained', `${fmt(cap)} orders/s (drain rate)`, verdict(cap >= 1000), `${pct(cap / 1000)} of target`]);
     rows.push(['p99 202→terminal < 1 s at half that rate', `p99 ${fmt(half.p99Ms)} ms at ${half.offered}/s (half of the *measured* capacity)`, verdict(half.p99Ms < 1000 && half.offered >= 500), half.offered < 500 ? `at ${half.offered}/s, not at 500/s` : '']);
   }
+  if (r.settle?.backlog) {
+    const b = r.settle.backlog;
+    const minimal = r.settle.minimalPipeline;
+    const ratio = r.settle.ratioBacklogToMinimal;
+    rows.push([
+      'Issue 17: settle sustained ≥ 1,000 orders/s and ≥ 50% of the minimal pipeline',
+      `${fmt(b.settleRate)} orders/s (backlog drain); minimal pipeline ${fmt(minimal?.ordersPerSecond)} orders/s; ratio ${pct(ratio)}`,
+      verdict(b.settleRate >= 1000 && ratio >= 0.5),
+      `${pct(b.settleRate / 1000)} of 1,000/s; ${pct(ratio)} of the rung`,
+    ]);
+    rows.push([
+      'Issue 17: Node CPU per order, three services together ≤ 1.5 ms',
+      `${fmt(b.cpuMsPerOrder.total, 2)} ms (gateway ${fmt(b.cpuMsPerOrder.gateway, 2)}, inventory ${fmt(b.cpuMsPerOrder.inventory, 2)}, payment ${fmt(b.cpuMsPerOrder.payment, 2)}); minimal pipeline ${fmt(minimal?.nodeCpuMsPerOrder, 2)} ms`,
+      verdict(b.cpuMsPerOrder.total <= 1.5),
+      `${round(b.cpuMsPerOrder.total / 1.5, 2)}× the budget`,
+    ]);
+    rows.push([
+      'Issue 17: p99 202 → terminal < 1 s at 500 orders/s offered',
+      `p99 ${fmt(r.settle.at500.p99Ms)} ms, p50 ${fmt(r.settle.at500.p50Ms)} ms (intake achieved ${fmt(r.settle.at500.intakeRps)}/s; sustained: ${r.settle.at500.sustained ? 'yes' : 'no'})`,
+      verdict(r.settle.at500.p99Ms < 1000 && r.settle.at500.intakeRps >= 485),
+      r.settle.at500.intakeRps < 485 ? 'intake below the offered rate' : '',
+    ]);
+  }
   if (r.reservation?.available) {
     const ratios = r.reservation.ratios;
     rows.push(['Redis reservation path ≥ 50% of bare EVALSHA', pct(ratios.redisPathVsBareEvalsha), verdict(ratios.redisPathVsBareEvalsha >= 0.5), '']);
@@ -43,6 +66,7 @@ function targets(r) {
   if (r.flashSale) {
     const f = r.flashSale;
     rows.push(['Flash sale: exactly 100 sold, all 10,000 terminal, no 5xx', `${f.confirmed} confirmed, ${f.assertions.everyOrderTerminal ? 'all' : 'NOT all'} terminal after ${fmt(f.allTerminalSeconds, 1)} s, 5xx: ${f.assertions.no5xx ? 0 : 'yes'}`, verdict(f.passed), '']);
+    rows.push(['Issue 17: flash sale all terminal ≤ 10 s, exactly 100 sold', `all terminal after ${fmt(f.allTerminalSeconds, 1)} s (intake alone took ${fmt(f.intake.seconds, 1)} s)`, verdict(f.passed && f.allTerminalSeconds <= 10), '']);
   }
   return rows;
 }
@@ -54,7 +78,7 @@ function table(headers, rows) {
 function writeReport(file, r, resultsFile) {
   const m = r.machine;
   const lines = [];
-  lines.push('# Capacity benchmarks (issue 9)');
+  lines.push('# Capacity benchmarks (issues 9 and 17)');
   lines.push('');
   lines.push('Reproduce (starts PostgreSQL/Redis/Kafka if they are down, builds if needed, then runs every scenario');
   lines.push('against its own database, topic prefix, Redis prefix and ports; about 15–25 minutes):');
@@ -90,9 +114,11 @@ function writeReport(file, r, resultsFile) {
   if (r.comparison) {
     lines.push(`## Before/after (measured in this run, ${r.quick ? 1 : 3} interleaved rounds, medians)`);
     lines.push('');
-    lines.push('Each round, each build on a fresh stack with the whole saga running: closed-loop intake 6 s (64 connections), then the drain rate after 8 s of closed-loop intake, then 10 s offered at 250/s (past capacity: time-to-terminal includes the backlog); last, inventory and payment stopped, closed-loop intake of the gateway alone (as in scenario 1).');
+    lines.push('Each round, each build on a fresh stack with the whole saga running: closed-loop intake 6 s (64 connections), then the drain rate after 8 s of closed-loop intake, then 10 s offered at 250/s (time-to-terminal includes any backlog), then the backlog drain (inventory and payment stopped during 12 s of closed-loop intake, then started: orders / (last terminal − first reservation), and the three services\' CPU per order from /proc); last, inventory and payment stopped, closed-loop intake of the gateway alone (as in scenario 1).');
     lines.push('');
-    lines.push(table(['build', 'intake max orders/s (saga running)', 'intake max orders/s (gateway alone)', 'settle capacity orders/s', 'settle p50 at 250/s ms', 'settle p99 at 250/s ms'], r.comparison.map((c) => [c.label, fmt(c.intakeMax), fmt(c.intakeAloneMax), fmt(c.settleCapacity), fmt(c.settleP50At250), fmt(c.settleP99At250)])));
+    lines.push(table(['build', 'intake max orders/s (saga running)', 'intake max orders/s (gateway alone)', 'settle capacity orders/s', 'settle p50 at 250/s ms', 'settle p99 at 250/s ms', 'backlog drain orders/s', 'Node CPU ms per order (3 services)'], r.comparison.map((c) => [c.label, fmt(c.intakeMax), fmt(c.intakeAloneMax), fmt(c.settleCapacity), fmt(c.settleP50At250), fmt(c.settleP99At250), fmt(c.backlogSettleRate), fmt(c.cpuMsPerOrder, 2)])));
+    lines.push('');
+    lines.push(`Rounds (backlog drain orders/s; CPU ms per order): ${r.comparison.map((c) => `${c.label}: ${c.runs.map((f) => `${fmt(f.backlogSettleRate)}; ${fmt(f.cpuMsPerOrder?.total, 2)}`).join(' | ')}`).join(' — ')}.`);
     lines.push('');
     if (r.charts?.['before-after']) lines.push(`![before/after](charts/${r.charts['before-after']})\n`);
   }
@@ -110,7 +136,7 @@ function writeReport(file, r, resultsFile) {
       ['Nest + Fastify adapter, empty handler', i.ladder['nest-empty'].medianRps, `${pct(i.ratios.nestEmptyToNodeHttp)} of node:http`],
       ['+ strict ValidationPipe on the real CreateOrderDto + HS256 verify, secret as a string (the gateway before f4b8229)', i.ladder['nest-validate'].medianRps, `${pct(i.ratios.nestValidateToNestEmpty)} of empty`],
       ['same, secret as a KeyObject created once (the gateway since f4b8229)', i.ladder['nest-validate-key']?.medianRps, `${round(i.ratios.nestValidateKeyObjectToString ?? 0, 2)}× the string-secret rung, ${pct((i.ladder['nest-validate-key']?.medianRps ?? 0) / i.ladder['nest-empty'].medianRps)} of empty`],
-      ['pgbench -M prepared: the endpoint\'s exact SQL (claim, prices, the one statement that writes the order)', i.ladder.pgbench.medianRps, 'transactions/s'],
+      ['pgbench -M prepared: the endpoint\'s exact SQL (the claim with the price read, then the one statement that writes the order)', i.ladder.pgbench.medianRps, 'transactions/s'],
       ['**gateway POST /orders** (real endpoint)', i.ladder.gateway.medianRps, `${pct(i.ratios.gatewayToNestEmpty)} of Nest empty, ${pct(i.ratios.gatewayToPgbench)} of pgbench`],
     ];
     lines.push(table(['rung', 'per second (median of rounds)', 'ratio'], ladderRows.map(([a, b, c]) => [a, fmt(b), c])));
@@ -135,6 +161,14 @@ function writeReport(file, r, resultsFile) {
       ['bare: kafkajs produce→consume, closed loop', `${fmt(s.kafkaRoundTrip.closedLoopMsgPerS)} messages/s (acks=all, idempotent, batches of 100, 6 partitions)`],
       [`bare: kafkajs round trip at ${s.atHalfCapacity.offered}/s`, `p50 ${fmt(s.kafkaRoundTrip.atHalfRate.p50Ms, 1)} ms, p95 ${fmt(s.kafkaRoundTrip.atHalfRate.p95Ms, 1)} ms, p99 ${fmt(s.kafkaRoundTrip.atHalfRate.p99Ms, 1)} ms (one hop; an order takes 5 hops + 5 outbox relays)`],
       ['ratio', `settle capacity / kafka messages/s = ${pct(s.ratioSettleToKafkaMessages)} (an order is 5 consumed events + 1 catalog snapshot)`],
+      ...(s.backlog
+        ? [
+            ['**backlog drain** (inventory and payment stopped while the gateway accepts, then started): settle capacity with intake out of the way', `**${fmt(s.backlog.settleRate)} orders/s** (rounds ${s.backlog.runs.map((b) => fmt(b.settleRate)).join(' / ')}; ${fmt(s.backlog.runs[0]?.orders)} orders each)`],
+            ['Node CPU per order while draining (from /proc)', `gateway ${fmt(s.backlog.cpuMsPerOrder.gateway, 2)} ms + inventory ${fmt(s.backlog.cpuMsPerOrder.inventory, 2)} ms + payment ${fmt(s.backlog.cpuMsPerOrder.payment, 2)} ms = **${fmt(s.backlog.cpuMsPerOrder.total, 2)} ms**; Postgres backends ${fmt(s.backlog.postgresCpuMsPerOrder, 2)} ms`],
+            ['fixed rate 500/s offered', `intake ${fmt(s.at500.intakeRps)}/s; p50 ${fmt(s.at500.p50Ms)} ms, p99 ${fmt(s.at500.p99Ms)} ms; sustained: ${s.at500.sustained ? 'yes' : 'no'}`],
+            ['bare: **minimal pipeline** (hand-written kafkajs + pg, same six hops, same batching and durability)', `${fmt(s.minimalPipeline.ordersPerSecond)} orders/s (${fmt(s.minimalPipeline.orders)} orders in ${fmt(s.minimalPipeline.seconds, 1)} s), ${fmt(s.minimalPipeline.nodeCpuMsPerOrder, 3)} ms of Node CPU per order; the saga's backlog drain is ${pct(s.ratioBacklogToMinimal)} of it`],
+          ]
+        : []),
     ]));
     lines.push('');
     if (r.charts?.['settle-latency']) lines.push(`![settle latency](charts/${r.charts['settle-latency']})\n`);

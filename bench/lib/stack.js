@@ -130,7 +130,8 @@ function sampleProcesses(pids, everyMs = 500) {
     const result = {};
     for (const [name, pid] of Object.entries(pids)) {
       const stats = processStats(pid);
-      result[name] = { peakRssMiB: round(Math.max(peaks[name], stats?.rssMiB ?? 0)), rssEndMiB: round(stats?.rssMiB ?? 0), cpuPercent: round((100 * ((stats?.cpuSeconds ?? 0) - start[name])) / seconds) };
+      const cpuSeconds = (stats?.cpuSeconds ?? 0) - start[name];
+      result[name] = { peakRssMiB: round(Math.max(peaks[name], stats?.rssMiB ?? 0)), rssEndMiB: round(stats?.rssMiB ?? 0), cpuPercent: round((100 * cpuSeconds) / seconds), cpuSeconds: round(cpuSeconds, 2) };
     }
     return result;
   };

@@ -2,9 +2,65 @@
 // Scenario 2 (end-to-end settle) and 5 (cost curve): orders at a fixed rate through the
 // gateway, time from acceptance to a terminal status, and what each service costs.
 const { run, orderRequests } = require('../lib/load');
-const { sampleProcesses, infraPids, postgresCpuSeconds, round, sleep, BROKERS } = require('../lib/stack');
+const { sampleProcesses, infraPids, postgresCpuSeconds, processStats, round, sleep, BROKERS } = require('../lib/stack');
 const { kafkaRoundTrip } = require('../lib/kafka-roundtrip');
 const { median } = require('../lib/stats');
+const { minimalPipeline } = require('../lib/minimal-pipeline');
+
+/**
+ * Settle capacity without intake in the way (issue 17): inventory and payment stopped, the
+ * gateway accepts a backlog (closed loop for `seconds`), they start again and drain it. Rate =
+ * orders / (last terminal − first reservation), from the orders' own history; CPU per order of
+ * each service = its CPU seconds (from /proc) while draining / orders.
+ */
+async function backlogDrain({ stack, sku, tokens, seconds, progress, label }) {
+  await stack.waitTerminal(new Date(0), 0, 300_000, ({ total, terminal }) => progress(`${label}: waiting for earlier orders ${terminal}/${total} terminal`));
+  await stack.processes.inventory.stop();
+  await stack.processes.payment.stop();
+  const [{ now: since }] = (await stack.db.query('SELECT now()')).rows;
+  const intake = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `backlog-${label}-${Date.now()}` }), connections: 64, duration: seconds });
+  const accepted = intake.statusCodes['202'] ?? 0;
+  // Every OrderCreated in Kafka before the consumers come back.
+  for (let i = 0; i < 600; i++) {
+    const { rows } = await stack.db.query('SELECT count(*)::int AS n FROM gateway.outbox');
+    if (rows[0].n === 0) break;
+    await sleep(100);
+  }
+  progress(`${label}: backlog of ${accepted} orders, starting inventory and payment`);
+  const gatewayPid = stack.processes.gateway.pid;
+  const gatewayCpu = processStats(gatewayPid)?.cpuSeconds ?? 0;
+  const pgCpu0 = postgresCpuSeconds();
+  await Promise.all([stack.processes.inventory.start(), stack.processes.payment.start()]);
+  const stopSampling = sampleProcesses({ inventory: stack.processes.inventory.pid, payment: stack.processes.payment.pid, ...infraPids() });
+  const t0 = Date.now();
+  const done = await stack.waitTerminal(since, accepted, 600_000, ({ total, terminal }) => progress(`${label}: draining ${terminal}/${total} terminal`));
+  const processes = stopSampling();
+  const gatewayCpuSeconds = (processStats(gatewayPid)?.cpuSeconds ?? 0) - gatewayCpu;
+  const { rows } = await stack.db.query(
+    `WITH h AS (SELECT (SELECT min((e->>'at')::timestamptz) FROM jsonb_array_elements(o.history) e WHERE e->>'status' = 'RESERVED') AS reserved_at,
+                       (SELECT max((e->>'at')::timestamptz) FROM jsonb_array_elements(o.history) e WHERE e->>'status' IN ('CONFIRMED','CANCELLED')) AS done_at
+                  FROM gateway.orders o WHERE o.created_at >= $1)
+     SELECT count(done_at)::int AS terminal, extract(epoch FROM max(done_at) - min(reserved_at)) AS span_s FROM h`,
+    [since],
+  );
+  const orders = rows[0].terminal;
+  const spanS = Number(rows[0].span_s);
+  // The services' CPU (inventory and payment since their start, boot included; the gateway since the backlog was in).
+  const perOrder = (cpuSeconds) => round((1000 * cpuSeconds) / Math.max(1, orders), 3);
+  const cpuMsPerOrder = { gateway: perOrder(gatewayCpuSeconds), inventory: perOrder(processes.inventory.cpuSeconds), payment: perOrder(processes.payment.cpuSeconds) };
+  cpuMsPerOrder.total = round(cpuMsPerOrder.gateway + cpuMsPerOrder.inventory + cpuMsPerOrder.payment, 3);
+  return {
+    accepted,
+    allTerminal: done.ok,
+    orders,
+    drainSeconds: round(spanS, 2),
+    wallSeconds: round((Date.now() - t0) / 1000, 1),
+    settleRate: spanS ? round(orders / spanS, 0) : null,
+    cpuMsPerOrder,
+    postgresCpuMsPerOrder: perOrder(postgresCpuSeconds() - pgCpu0),
+    processes,
+  };
+}
 
 /** One fixed-rate (or closed-loop when rate is null) window, then wait until all settled. */
 async function settleWindow({ stack, sku, tokens, rate, seconds, progress, label }) {
@@ -55,8 +111,36 @@ async function settleScenario({ stack, sku, tokens, config, progress }) {
     progress(`settle bare limit: kafkajs round trip at ${halfRate}/s round ${rep}/${reps}`);
     bare.fixed.push(await kafkaRoundTrip({ brokers: BROKERS.split(','), prefix: stack.prefix, seconds: 5, rate: halfRate }));
   }
+  // Issue 17: the backlog drain (settle capacity with intake out of the way, CPU per order per
+  // service), 500/s offered (p99 202 → terminal), and the minimal-pipeline bare limit.
+  const backlog = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    progress(`settle backlog drain round ${rep}/${reps}`);
+    backlog.push(await backlogDrain({ stack, sku, tokens, seconds: config.backlogSeconds ?? drainSeconds, progress, label: `backlog ${rep}/${reps}` }));
+  }
+  const at500 = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    progress(`settle at fixed 500/s round ${rep}/${reps}`);
+    at500.push(await settleWindow({ stack, sku, tokens, rate: 500, seconds, progress, label: `fixed 500/s ${rep}/${reps}` }));
+  }
+  progress('settle bare limit: minimal pipeline');
+  const minimal = await minimalPipeline({ brokers: BROKERS.split(','), prefix: stack.prefix, orders: config.minimalOrders ?? 10_000, progress });
   const pick = (runs, f) => median(runs.map(f));
   return {
+    backlog: {
+      settleRate: pick(backlog, (b) => b.settleRate),
+      cpuMsPerOrder: {
+        gateway: pick(backlog, (b) => b.cpuMsPerOrder.gateway),
+        inventory: pick(backlog, (b) => b.cpuMsPerOrder.inventory),
+        payment: pick(backlog, (b) => b.cpuMsPerOrder.payment),
+        total: pick(backlog, (b) => b.cpuMsPerOrder.total),
+      },
+      postgresCpuMsPerOrder: pick(backlog, (b) => b.postgresCpuMsPerOrder),
+      runs: backlog,
+    },
+    at500: { offered: 500, intakeRps: pick(at500, (w) => w.intake.achievedRps), p50Ms: pick(at500, (w) => w.settle.p50Ms), p99Ms: pick(at500, (w) => w.settle.p99Ms), sustained: at500.filter((w) => w.sustained).length >= Math.ceil(reps / 2), runs: at500 },
+    minimalPipeline: minimal,
+    ratioBacklogToMinimal: minimal.ordersPerSecond ? round(pick(backlog, (b) => b.settleRate) / minimal.ordersPerSecond, 3) : null,
     paymentDelayMs: 0,
     kafkaRoundTrip: { closedLoopMsgPerS: kafkaMax, atHalfRate: { p50Ms: pick(bare.fixed, (r) => r.p50Ms), p95Ms: pick(bare.fixed, (r) => r.p95Ms), p99Ms: pick(bare.fixed, (r) => r.p99Ms) }, runs: bare },
     capacity: { settleRate: settleCapacity, intakeRps: pick(drains, (d) => d.intake.achievedRps), p50Ms: pick(drains, (d) => d.settle.p50Ms), p99Ms: pick(drains, (d) => d.settle.p99Ms), runs: drains },
@@ -80,4 +164,4 @@ async function costCurveScenario({ stack, sku, tokens, config, progress }) {
   return { baseRate, seconds, points };
 }
 
-module.exports = { settleScenario, costCurveScenario, settleWindow };
+module.exports = { settleScenario, costCurveScenario, settleWindow, backlogDrain };

@@ -10,6 +10,8 @@ export * from './messaging/kafka-security';
 export * from './messaging/topic-admin';
 export * from './messaging/outbox.relay';
 export * from './messaging/transactional-events';
+export * from './messaging/event-batch';
+export * from './messaging/micro-batcher';
 export * from './messaging/after-commit';
 export * from './observability/scrape-time-figures';
 export * from './messaging/consumer-position';

@@ -1,26 +1,26 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type EnvelopeOf } from '@orders/events';
-import { OnEvent } from '@orders/platform';
+import { EventBatch, OnEventBatch } from '@orders/platform';
 import { ReservationsService } from './reservations.service';
 
-/** Saga events in, reservation use cases out. */
+/** Saga events in (a batch of one type at a time), reservation use cases out. */
 @Controller()
 export class ReservationsHandler {
   constructor(private readonly reservations: ReservationsService) {}
 
-  @OnEvent('OrderCreated')
-  onOrderCreated(@Payload() event: EnvelopeOf<'OrderCreated'>) {
-    return this.reservations.reserveForOrder(event);
+  @OnEventBatch('OrderCreated', 'reserve-stock')
+  onOrderCreated(@Payload() batch: EventBatch<EnvelopeOf<'OrderCreated'>>) {
+    return this.reservations.reserveForOrders(batch);
   }
 
-  @OnEvent('OrderPaid')
-  onOrderPaid(@Payload() event: EnvelopeOf<'OrderPaid'>) {
-    return this.reservations.commitForOrder(event);
+  @OnEventBatch('OrderPaid', 'commit-stock')
+  onOrderPaid(@Payload() batch: EventBatch<EnvelopeOf<'OrderPaid'>>) {
+    return this.reservations.commitForOrders(batch);
   }
 
-  @OnEvent('OrderCancelled')
-  onOrderCancelled(@Payload() event: EnvelopeOf<'OrderCancelled'>) {
-    return this.reservations.releaseForOrder(event);
+  @OnEventBatch('OrderCancelled', 'release-stock')
+  onOrderCancelled(@Payload() batch: EventBatch<EnvelopeOf<'OrderCancelled'>>) {
+    return this.reservations.releaseForOrders(batch);
   }
 }

@@ -1,108 +1,152 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createEvent, EnvelopeOf, EventEnvelope, ReservationPath, Services } from '@orders/events';
-import { afterCommit, inSpan, queryRows, TransactionalEvents } from '@orders/platform';
+import { context } from '@opentelemetry/api';
+import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
+import { afterCommit, EventBatch, queryRows, startSpan } from '@orders/platform';
 import { EntityManager } from 'typeorm';
-import { productChanged } from '../catalog/product-row';
+import { ProductRow, productChanged } from '../catalog/product-row';
 import { reservationOutcomes } from './reservation-metrics';
-import { StockEngine } from '../stock-engine/stock-engine';
+import { LedgerEntry, ReserveDecision, StockEngine } from '../stock-engine/stock-engine';
 import { ItemQuantity, lockStock, moveStock, normalise } from './stock-ledger';
 
 const SERVICE = Services.InventoryService;
 
+/** Keeps the newest snapshot of each sku (orders decided one at a time come after the batch's move). */
+function keepLatest(snapshots: Map<string, ProductRow>, row: ProductRow): void {
+  const kept = snapshots.get(row.sku);
+  if (!kept || Number(row.revision) > Number(kept.revision)) snapshots.set(row.sku, row);
+}
+
 /**
- * The reservation ledger's use cases. Each runs in one transaction with the inbox
- * record of the event that caused it and the events it emits.
+ * The reservation ledger's use cases, a batch at a time: each batch runs inside the
+ * transport's unit of work (one transaction with the inbox records of its events and the
+ * events it emits). A product snapshot (ProductChanged) is emitted once per sku and batch,
+ * with the sku's state after the whole batch.
  */
 @Injectable()
 export class ReservationsService {
   private readonly logger = new Logger(ReservationsService.name);
 
-  constructor(
-    private readonly events: TransactionalEvents,
-    private readonly engine: StockEngine,
-  ) {}
+  constructor(private readonly engine: StockEngine) {}
 
-  /** All items or none: a single short item reserves nothing (on the Redis and the Postgres path alike). */
-  async reserveForOrder(event: EnvelopeOf<'OrderCreated'>): Promise<void> {
-    const orderId = event.orderId!;
-    await this.events.handleOnce('reserve-stock', event, (manager) =>
-      inSpan(
-        SERVICE,
-        'ReserveStock',
-        async (span) => {
-          const items = normalise(event.payload.items);
-          const decision = await this.engine.reserve(manager, orderId, items);
-          span.setAttribute('inventory.path', decision.path);
-          if (!decision.ok) {
-            afterCommit(() => reservationOutcomes.inc({ outcome: 'out_of_stock', path: decision.path }));
-            return [
-              createEvent('InventoryReservationFailed', {
-                orderId,
-                payload: { reason: decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK', shortages: decision.shortages },
-              }),
-            ];
-          }
-          await this.recordReservations(manager, orderId, items, decision.path);
-          afterCommit(() => reservationOutcomes.inc({ outcome: 'reserved', path: decision.path }));
-          const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
-          return [
-            createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }),
-            ...decision.rows.map(productChanged),
-          ];
-        },
-        { 'order.id': orderId },
-      ),
+  /**
+   * All items or none: a single short item reserves nothing (on the Redis and the Postgres path
+   * alike). Every order's Redis hold is asked at once; Postgres then confirms them together.
+   */
+  async reserveForOrders(batch: EventBatch<EnvelopeOf<'OrderCreated'>>): Promise<void> {
+    const { manager } = batch;
+    // One ReserveStock span per order, open across the batch's steps (its Redis hold, and the
+    // Postgres decision when the order is decided alone).
+    const spans = batch.events.map((event) => startSpan(SERVICE, 'ReserveStock', batch.traceOf(event), { 'order.id': event.orderId! }));
+    let decisions: ReserveDecision[];
+    const orders = await Promise.all(
+      batch.events.map(async (event, index) => {
+        const items = normalise(event.payload.items);
+        const held = await context.with(spans[index].context, () => this.engine.holdInRedis(event.orderId!, items));
+        return { orderId: event.orderId!, items, held, trace: spans[index].context };
+      }),
     );
-  }
-
-  /** Paid: reserved units become sold. Only what this order reserved, only once. */
-  async commitForOrder(event: EnvelopeOf<'OrderPaid'>): Promise<void> {
-    await this.settle(event, 'commit');
-  }
-
-  /** Cancelled: reserved units go back to available. Releasing what was never reserved does nothing. */
-  async releaseForOrder(event: EnvelopeOf<'OrderCancelled'>): Promise<void> {
-    await this.settle(event, 'release');
-  }
-
-  private async settle(event: EventEnvelope, move: 'commit' | 'release'): Promise<void> {
-    const orderId = event.orderId!;
-    await this.events.handleOnce(`${move}-stock`, event, async (manager) => {
-      const items = await queryRows<ItemQuantity>(
-        manager,
-        `UPDATE reservations SET state = $2, updated_at = now()
-          WHERE order_id = $1 AND state = 'RESERVED'
-          RETURNING sku, quantity`,
-        [orderId, move === 'commit' ? 'COMMITTED' : 'RELEASED'],
-      );
-      if (items.length === 0) {
-        this.logger.log({ order_id: orderId, event_id: event.eventId }, `nothing to ${move}: no open reservation`);
-        return [];
+    try {
+      decisions = await this.engine.confirmMany(manager, orders, (reserved) => this.recordReservations(manager, reserved));
+    } catch (error) {
+      for (const span of spans) span.end(error);
+      throw error;
+    }
+    decisions.forEach((decision, index) => {
+      spans[index].span.setAttribute('inventory.path', decision.path);
+      spans[index].end();
+    });
+    const snapshots = new Map<string, ProductRow>();
+    const outcomes = new Map<string, number>();
+    batch.events.forEach((event, index) => {
+      const { orderId } = orders[index];
+      const decision = decisions[index];
+      const outcome = `${decision.ok ? 'reserved' : 'out_of_stock'}\u0000${decision.path}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      if (!decision.ok) {
+        const reason = decision.unknown ? 'UNKNOWN_SKU' : 'OUT_OF_STOCK';
+        batch.emit(event, createEvent('InventoryReservationFailed', { orderId, payload: { reason, shortages: decision.shortages } }));
+        return;
       }
-      const sorted = normalise(items);
-      await lockStock(
-        manager,
-        sorted.map((item) => item.sku),
-      );
-      const rows = await moveStock(manager, move, sorted);
-      // Still inside the transaction: if it does not commit, the redelivered event repeats
-      // this, and the Redis settle is a no-op the second time (keyed by the order's hold).
-      await this.engine.settle(orderId, move);
-      const path = this.engine.redisServing ? 'redis' : 'postgres';
-      afterCommit(() => reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path }));
-      const settled =
-        move === 'commit'
-          ? createEvent('StockCommitted', { orderId, payload: { items: sorted } })
-          : createEvent('StockReleased', { orderId, payload: { items: sorted } });
-      return [settled, ...rows.map(productChanged)];
+      for (const row of decision.rows) keepLatest(snapshots, row);
+      const { userId, items: lines, totalCents, currency, paymentMethod } = event.payload;
+      batch.emit(event, createEvent('OrderReserved', { orderId, payload: { userId, items: lines, totalCents, currency, paymentMethod, path: decision.path } }));
+    });
+    this.emitSnapshots(batch, snapshots);
+    afterCommit(() => {
+      for (const [key, count] of outcomes) {
+        const [outcome, path] = key.split('\u0000');
+        reservationOutcomes.inc({ outcome, path }, count);
+      }
     });
   }
 
-  private async recordReservations(manager: EntityManager, orderId: string, items: ItemQuantity[], path: ReservationPath): Promise<void> {
+  /** Paid: reserved units become sold. Only what each order reserved, only once. */
+  commitForOrders(batch: EventBatch<EnvelopeOf<'OrderPaid'>>): Promise<void> {
+    return this.settle(batch, 'commit');
+  }
+
+  /** Cancelled: reserved units go back to available. Releasing what was never reserved does nothing. */
+  releaseForOrders(batch: EventBatch<EnvelopeOf<'OrderCancelled'>>): Promise<void> {
+    return this.settle(batch, 'release');
+  }
+
+  /**
+   * Set-based: the ledger rows of every order of the batch move in one statement, the stock
+   * rows they touch are locked in sku order and moved in one statement (quantities summed per
+   * sku), then each order's Redis hold follows.
+   */
+  private async settle(batch: EventBatch, move: 'commit' | 'release'): Promise<void> {
+    const { manager } = batch;
+    const rows = await queryRows<ItemQuantity & { order_id: string }>(
+      manager,
+      `UPDATE reservations SET state = $2, updated_at = now()
+        WHERE order_id = ANY($1::uuid[]) AND state = 'RESERVED'
+        RETURNING order_id, sku, quantity`,
+      [batch.events.map((event) => event.orderId!), move === 'commit' ? 'COMMITTED' : 'RELEASED'],
+    );
+    const itemsOf = new Map<string, ItemQuantity[]>();
+    for (const row of rows) itemsOf.set(row.order_id, [...(itemsOf.get(row.order_id) ?? []), { sku: row.sku, quantity: row.quantity }]);
+    for (const event of batch.events) {
+      if (!itemsOf.has(event.orderId!)) this.logger.log({ order_id: event.orderId, event_id: event.eventId }, `nothing to ${move}: no open reservation`);
+    }
+    if (rows.length === 0) return;
+
+    const total = normalise(rows);
+    await lockStock(
+      manager,
+      total.map((item) => item.sku),
+    );
+    const products = await moveStock(manager, move, total);
+    const settled = batch.events.filter((event) => itemsOf.has(event.orderId!));
+    // Still inside the transaction: if it does not commit, the redelivered events repeat this,
+    // and each Redis settle is a no-op the second time (keyed by the order's hold).
+    await Promise.all(settled.map((event) => this.engine.settle(event.orderId!, move)));
+    for (const event of settled) {
+      const orderId = event.orderId!;
+      const items = normalise(itemsOf.get(orderId)!);
+      batch.emit(
+        event,
+        move === 'commit' ? createEvent('StockCommitted', { orderId, payload: { items } }) : createEvent('StockReleased', { orderId, payload: { items } }),
+      );
+    }
+    this.emitSnapshots(batch, new Map(products.map((row) => [row.sku, row])));
+    const path = this.engine.redisServing ? 'redis' : 'postgres';
+    afterCommit(() => reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path }, settled.length));
+  }
+
+  /** One ProductChanged per sku (its latest state), under the trace of the batch's last event. */
+  private emitSnapshots(batch: EventBatch, snapshots: Map<string, ProductRow>): void {
+    const last: EventEnvelope | undefined = batch.events[batch.events.length - 1];
+    if (last && snapshots.size > 0) batch.emit(last, ...[...snapshots.values()].map(productChanged));
+  }
+
+  /** The ledger rows of many orders in one statement. */
+  private async recordReservations(manager: EntityManager, reserved: LedgerEntry[]): Promise<void> {
+    const rows = reserved.flatMap(({ orderId, items, path }) => items.map((item) => ({ orderId, sku: item.sku, quantity: item.quantity, path })));
     await manager.query(
       `INSERT INTO reservations (order_id, sku, quantity, state, path)
-       SELECT $1, u.sku, u.qty, 'RESERVED', $4 FROM unnest($2::text[], $3::int[]) AS u(sku, qty)`,
-      [orderId, items.map((item) => item.sku), items.map((item) => item.quantity), path],
+       SELECT u.order_id, u.sku, u.qty, 'RESERVED', u.path FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS u(order_id, sku, qty, path)`,
+      [rows.map((row) => row.orderId), rows.map((row) => row.sku), rows.map((row) => row.quantity), rows.map((row) => row.path)],
     );
   }
 }

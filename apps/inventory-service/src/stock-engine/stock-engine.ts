@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { context, Context } from '@opentelemetry/api';
 import { ReservationPath, Services } from '@orders/events';
 import { inSpan, REDIS, SERVICE_CONFIG } from '@orders/platform';
 import type { Redis } from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
 import { ProductRow } from '../catalog/product-row';
 import { InventoryConfig } from '../config/inventory.config';
-import { ItemQuantity, Shortage, shortagesOf } from '../reservations/stock-ledger';
+import { ItemQuantity, lockStock, moveStock, normalise, Shortage, shortagesOf } from '../reservations/stock-ledger';
 import { CircuitBreaker } from './circuit-breaker';
 import { BREAKER_STATE_VALUE, breakerState, reserveLatency, shortDisputes } from './engine-metrics';
 import { readAvailable, readReconcileView, readWarmState, reserveInPostgres } from './postgres-stock';
@@ -14,6 +15,22 @@ import { availableNetOfInFlight, inFlightUnits } from './reconciliation';
 import { RedisReserveResult, RedisStock, SettleTarget } from './redis-stock';
 
 const SERVICE = Services.InventoryService;
+
+/** An order's reserved items, for the ledger. */
+export interface LedgerEntry {
+  orderId: string;
+  items: ItemQuantity[];
+  path: ReservationPath;
+}
+
+/** One order of a batch, with what Redis answered for it (null: Redis not asked or away). */
+export interface HeldOrder {
+  orderId: string;
+  items: ItemQuantity[];
+  held: RedisReserveResult | null;
+  /** The order's own trace context: Postgres work for this order alone is traced under it. */
+  trace?: Context;
+}
 
 export type ReserveDecision =
   { ok: true; path: ReservationPath; rows: ProductRow[] } | { ok: false; path: ReservationPath; shortages: Shortage[]; unknown: boolean };
@@ -69,28 +86,95 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
     return this.breaker.allowsRequest();
   }
 
-  /** Decides (and durably records the stock move of) one order's reservation, inside `manager`'s transaction. */
-  async reserve(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision> {
-    const started = process.hrtime.bigint();
-    const decision = await this.decide(manager, orderId, items);
-    reserveLatency.observe({ path: decision.path }, Number(process.hrtime.bigint() - started) / 1e9);
-    return decision;
+  /**
+   * Step 1 of a batch's reservations: asks Redis for one order's hold. Called for every order
+   * of a batch at once, so the scripts travel together on one connection (pipelined). Null
+   * when Redis is not serving (Postgres decides).
+   */
+  async holdInRedis(orderId: string, items: ItemQuantity[]): Promise<RedisReserveResult | null> {
+    if (!this.breaker.allowsRequest()) {
+      this.probeIfDue();
+      return null;
+    }
+    return this.redisCall(() => inSpan(SERVICE, 'Redis.ReserveStock', () => this.redisStock.reserve(orderId, items), { 'order.id': orderId }));
   }
 
-  private async decide(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision> {
-    if (this.breaker.allowsRequest()) {
-      const held = await this.redisCall(() => inSpan(SERVICE, 'Redis.ReserveStock', () => this.redisStock.reserve(orderId, items), { 'order.id': orderId }));
-      const decided = held && (await this.confirmInPostgres(manager, orderId, items, held));
-      if (decided) return decided;
-    } else {
-      this.probeIfDue();
+  /**
+   * Step 2, in `manager`'s transaction: Postgres confirms the batch's Redis holds with one lock
+   * statement and one stock update for the sum of them (late in the unit, so the hot rows stay
+   * locked only until its commit); every other order — short in Redis, Redis away, or the
+   * rare drift where Postgres cannot cover the sum — is decided one at a time as before.
+   */
+  async confirmMany(
+    manager: EntityManager,
+    orders: ReadonlyArray<HeldOrder>,
+    recordLedger: (reserved: LedgerEntry[]) => Promise<void>,
+  ): Promise<ReserveDecision[]> {
+    const started = process.hrtime.bigint();
+    const decisions: Array<ReserveDecision | null> = orders.map(() => null);
+    // The ledger rows of what is decided so far, written at the end in one statement — or
+    // before a dispute, which reads the ledger to tell in-flight holds from drift.
+    const recorded = new Set<number>();
+    const flushLedger = async () => {
+      const reserved: LedgerEntry[] = [];
+      decisions.forEach((decision, index) => {
+        if (!decision?.ok || recorded.has(index)) return;
+        recorded.add(index);
+        reserved.push({ orderId: orders[index].orderId, items: orders[index].items, path: decision.path });
+      });
+      if (reserved.length > 0) await recordLedger(reserved);
+    };
+    const held = orders.flatMap((order, index) => (order.held?.kind === 'held' ? [index] : []));
+    if (held.length > 0) {
+      const totals = normalise(held.flatMap((index) => orders[index].items));
+      const available = await lockStock(
+        manager,
+        totals.map((item) => item.sku),
+      );
+      if (shortagesOf(totals, available).length === 0) {
+        const rows = await inSpan(SERVICE, 'Store.ReserveStockBatch', () => moveStock(manager, 'reserve', totals), { 'orders.count': held.length });
+        for (const index of held) {
+          const skus = new Set(orders[index].items.map((item) => item.sku));
+          decisions[index] = { ok: true, path: 'redis', rows: rows.filter((row) => skus.has(row.sku)) };
+        }
+      }
     }
-    const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, items));
+    // Redis said short: one read of what Postgres has for all of them; only where Postgres
+    // still shows the stock does the order take the slower dispute path below.
+    const short = orders.flatMap((order, index) => (decisions[index] === null && order.held?.kind === 'short' ? [index] : []));
+    if (short.length > 0) {
+      const available = await readAvailable(manager, [...new Set(short.flatMap((index) => orders[index].items.map((item) => item.sku)))]);
+      for (const index of short) {
+        const shortages = shortagesOf(orders[index].items, available);
+        if (shortages.length > 0)
+          decisions[index] = { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
+      }
+    }
+    for (const [index, order] of orders.entries()) {
+      decisions[index] ??= await context.with(order.trace ?? context.active(), () => this.decideAlone(manager, order, flushLedger));
+    }
+    await flushLedger();
+    const result = decisions as ReserveDecision[];
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const decision of result) reserveLatency.observe({ path: decision.path }, seconds);
+    return result;
+  }
+
+  private async decideAlone(manager: EntityManager, order: HeldOrder, flushLedger: () => Promise<void>): Promise<ReserveDecision> {
+    const decided = order.held && (await this.confirmInPostgres(manager, order.orderId, order.items, order.held, flushLedger));
+    if (decided) return decided;
+    const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, order.items));
     return { ...result, path: 'postgres' };
   }
 
   /** Postgres confirms what Redis decided; null when Postgres must decide alone. */
-  private async confirmInPostgres(manager: EntityManager, orderId: string, items: ItemQuantity[], held: RedisReserveResult): Promise<ReserveDecision | null> {
+  private async confirmInPostgres(
+    manager: EntityManager,
+    orderId: string,
+    items: ItemQuantity[],
+    held: RedisReserveResult,
+    flushLedger: () => Promise<void>,
+  ): Promise<ReserveDecision | null> {
     switch (held.kind) {
       case 'held': {
         const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, items));
@@ -111,6 +195,7 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
         );
         const shortages = shortagesOf(items, available);
         if (shortages.length > 0) return { ok: false, path: 'redis', shortages, unknown: shortages.some((shortage) => !available.has(shortage.sku)) };
+        await flushLedger();
         return this.shortWherePostgresHasStock(manager, orderId, items);
       }
       case 'cold':

@@ -60,10 +60,4 @@ export class CatalogCache {
     if (!row) throw new ProductNotFound();
     return toProduct(row);
   }
-
-  /** Current prices of `skus`; skus missing from the map are unknown. */
-  async pricesOf(skus: string[]): Promise<Map<string, { priceCents: number; currency: string }>> {
-    const rows: CatalogRow[] = await this.dataSource.query('SELECT sku, price_cents, currency FROM catalog_products WHERE sku = ANY($1::text[])', [skus]);
-    return new Map(rows.map((row) => [row.sku, { priceCents: Number(row.price_cents), currency: row.currency }]));
-  }
 }

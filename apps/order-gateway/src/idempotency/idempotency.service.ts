@@ -6,6 +6,9 @@ import { IdempotencyKeyReused, IdempotentRequestInFlight } from './idempotency.e
 
 export type IdempotencyClaim = { kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown };
 
+/** Current catalog prices of the skus asked for with a claim; skus missing from the map are unknown. */
+export type Prices = Map<string, { priceCents: number; currency: string }>;
+
 /** A claim whose request died (crash, timeout) can be taken over after this long. */
 const CLAIM_LEASE_SECONDS = 30;
 
@@ -21,6 +24,26 @@ export class IdempotencyService {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * Claims the key and, in the same statement (one round trip instead of two), reads the
+   * catalog prices of `skus` for the order the claim is for.
+   */
+  async claimWithPrices(userId: string, key: string, fingerprint: string, skus: string[]): Promise<{ claim: IdempotencyClaim; prices: Prices }> {
+    const [row]: Array<{ claimed: number; prices: Array<{ sku: string; price_cents: string; currency: string }> | null }> = await this.dataSource.query(
+      `WITH claimed AS (
+         INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until)
+         VALUES ($1, $2, $3, 'IN_FLIGHT', now() + $4 * interval '1 second')
+         ON CONFLICT DO NOTHING RETURNING key)
+       SELECT (SELECT count(*) FROM claimed)::int AS claimed,
+              (SELECT json_agg(json_build_object('sku', sku, 'price_cents', price_cents, 'currency', currency))
+                 FROM catalog_products WHERE sku = ANY($5::text[])) AS prices`,
+      [userId, key, fingerprint, CLAIM_LEASE_SECONDS, skus],
+    );
+    const prices: Prices = new Map((row.prices ?? []).map((price) => [price.sku, { priceCents: Number(price.price_cents), currency: price.currency }]));
+    if (row.claimed > 0) return { claim: { kind: 'claimed' }, prices };
+    return { claim: await this.claimTaken(userId, key, fingerprint), prices };
+  }
+
   async claim(userId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
     const inserted: unknown[] = await this.dataSource.query(
       `INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until)
@@ -29,7 +52,11 @@ export class IdempotencyService {
       [userId, key, fingerprint, CLAIM_LEASE_SECONDS],
     );
     if (inserted.length > 0) return { kind: 'claimed' };
+    return this.claimTaken(userId, key, fingerprint);
+  }
 
+  /** The key exists: a replay, a conflict, a request still in flight, or an expired claim to take over. */
+  private async claimTaken(userId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
     const [existing]: Array<{ fingerprint: string; state: string; response_status: number | null; response_body: unknown; expired: boolean }> =
       await this.dataSource.query(
         `SELECT fingerprint, state, response_status, response_body, locked_until < now() AS expired

@@ -1,57 +1,41 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CancelReason, EnvelopeOf, EventEnvelope } from '@orders/events';
-import { TransactionalEvents } from '@orders/platform';
-import { OrderStatus } from './order-status';
+import { EventEnvelope } from '@orders/events';
+import { EventBatch } from '@orders/platform';
+import { isTerminal, OrderStatus } from './order-status';
 import { OrderTransitions, TransitionCause } from './order-transitions';
 
-/** The gateway's side of the choreography: other services' events move orders. */
+/**
+ * The gateway's side of the choreography: other services' events move orders, a batch at a
+ * time (one lock statement and one update for the batch, inside the transport's unit of work).
+ *
+ * Logs (one line per order and outcome, not per step): an order that settles — CONFIRMED or
+ * CANCELLED — at info, an event for an unknown order at warn, each with the order id, the event
+ * id and the trace; intermediate moves (RESERVED, PAID) and ignored events only at debug (the
+ * order's history and its trace hold them).
+ */
 @Injectable()
 export class OrderSagaService {
   private readonly logger = new Logger(OrderSagaService.name);
 
-  constructor(
-    private readonly events: TransactionalEvents,
-    private readonly transitions: OrderTransitions,
-  ) {}
+  constructor(private readonly transitions: OrderTransitions) {}
 
-  onReserved(event: EnvelopeOf<'OrderReserved'>) {
-    return this.advance('order-reserved', event, 'RESERVED');
-  }
-
-  onReservationFailed(event: EnvelopeOf<'InventoryReservationFailed'>) {
-    return this.advance('reservation-failed', event, 'CANCELLED', { reason: 'OUT_OF_STOCK' });
-  }
-
-  onPaymentSucceeded(event: EnvelopeOf<'PaymentSuccess'>) {
-    // For an order already cancelled nothing moves: the payment service refunds the charge.
-    return this.advance('payment-succeeded', event, 'PAID', { payment: { paymentId: event.payload.paymentId, amountCents: event.payload.amountCents } });
-  }
-
-  onPaymentFailed(event: EnvelopeOf<'PaymentFailed'>) {
-    return this.advance('payment-failed', event, 'CANCELLED', { reason: 'PAYMENT_FAILED' satisfies CancelReason, via: 'RESERVED' });
-  }
-
-  onStockCommitted(event: EnvelopeOf<'StockCommitted'>) {
-    return this.advance('stock-committed', event, 'CONFIRMED');
-  }
-
-  onPaymentRefunded(event: EnvelopeOf<'PaymentRefunded'>) {
-    this.logger.log({ order_id: event.orderId, event_id: event.eventId }, 'payment refunded for a cancelled order');
-  }
-
-  private async advance(consumer: string, event: EventEnvelope, target: OrderStatus, cause: TransitionCause = {}): Promise<void> {
-    await this.events.handleOnce(consumer, event, async (manager) => {
-      const order = await this.transitions.lock(manager, event.orderId!);
-      if (!order) {
-        this.logger.warn({ order_id: event.orderId, event_id: event.eventId }, `${event.eventType} for an unknown order`);
-        return [];
-      }
-      const emitted = await this.transitions.move(manager, order, target, cause);
-      if (!emitted) {
-        this.logger.log({ order_id: order.id, event_id: event.eventId, status: order.status }, `${event.eventType} ignored: order is ${order.status}`);
-        return [];
-      }
-      return emitted;
+  /** Moves every order of the batch to `target`; `causeOf` says why, per event. */
+  async advance<E extends EventEnvelope>(batch: EventBatch<E>, target: OrderStatus, causeOf: (event: E) => TransitionCause = () => ({})): Promise<void> {
+    const outcomes = await this.transitions.moveMany(
+      batch.manager,
+      batch.events.map((event) => ({ orderId: event.orderId!, target, cause: causeOf(event) })),
+    );
+    const settles = isTerminal(target);
+    batch.events.forEach((event, index) => {
+      const outcome = outcomes[index];
+      if (outcome.kind === 'moved') batch.emit(event, ...outcome.events);
+      // Log lines carry the event's ids and trace (withLogFields), like any line inside a handler.
+      batch.within(event, () => {
+        if (outcome.kind === 'unknown') this.logger.warn(`${event.eventType} for an unknown order`);
+        else if (outcome.kind === 'ignored') this.logger.debug({ status: outcome.status }, `${event.eventType} ignored: order is ${outcome.status}`);
+        else if (settles) this.logger.log({ from: outcome.from, to: target, reason: causeOf(event).reason }, `order ${outcome.from} -> ${target}`);
+        else this.logger.debug({ from: outcome.from, to: target }, `order ${outcome.from} -> ${target}`);
+      });
     });
   }
 }

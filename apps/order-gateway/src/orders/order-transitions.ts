@@ -13,6 +13,16 @@ export interface LockedOrder {
   created_at: Date;
 }
 
+/** One requested move of a batch: an order, where it should go, and why. */
+export interface MoveRequest {
+  orderId: string;
+  target: OrderStatus;
+  cause?: TransitionCause;
+}
+
+/** What came of one MoveRequest: moved (with the events to publish), not allowed, or no such order. */
+export type MoveOutcome = { kind: 'moved'; from: OrderStatus; events: EventEnvelope[] } | { kind: 'ignored'; status: OrderStatus } | { kind: 'unknown' };
+
 export interface TransitionCause {
   reason?: CancelReason;
   /** A status the order must have passed first (recorded if the event overtook it). */
@@ -55,6 +65,67 @@ export class OrderTransitions {
     });
     this.logger.log({ order_id: order.id, from: order.status, to: target, reason }, `order ${order.status} -> ${target}`);
     return this.eventsFor(order, target, reason, cause);
+  }
+
+  /**
+   * The batch form of lock + move: locks every order of the batch in one statement (in id
+   * order, so two batches cannot deadlock on each other), asks the state machine about each
+   * request in order, and writes every allowed move in one UPDATE. Requests for one order are
+   * applied one after the other against its status so far.
+   */
+  async moveMany(manager: EntityManager, requests: readonly MoveRequest[]): Promise<MoveOutcome[]> {
+    if (requests.length === 0) return [];
+    const ids = [...new Set(requests.map((request) => request.orderId))].sort();
+    const locked: LockedOrder[] = await manager.query(
+      'SELECT id, user_id, status, total_cents, created_at FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [ids],
+    );
+    const orders = new Map(locked.map((order) => [order.id, { ...order }]));
+    const at = new Date().toISOString();
+    const writes = new Map<string, { status: OrderStatus; reason: CancelReason | null; history: Array<{ status: OrderStatus; at: string }> }>();
+    const settled: Array<{ path: OrderStatus[]; reason: CancelReason | null; target: OrderStatus; createdAt: Date }> = [];
+    const outcomes = requests.map((request): MoveOutcome => {
+      const order = orders.get(request.orderId);
+      if (!order) return { kind: 'unknown' };
+      const cause = request.cause ?? {};
+      const path = cause.via ? pathVia(order.status, cause.via, request.target) : pathTo(order.status, request.target);
+      if (!path) return { kind: 'ignored', status: order.status };
+      const reason = request.target === 'CANCELLED' ? (cause.reason ?? null) : null;
+      const write = writes.get(order.id) ?? { status: order.status, reason: null, history: [] };
+      write.status = request.target;
+      write.reason = reason;
+      write.history.push(...path.map((status) => ({ status, at })));
+      writes.set(order.id, write);
+      settled.push({ path, reason, target: request.target, createdAt: order.created_at });
+      const from = order.status;
+      const events = this.eventsFor({ ...order }, request.target, reason, cause);
+      order.status = request.target;
+      return { kind: 'moved', from, events };
+    });
+    if (writes.size > 0) {
+      const rows = [...writes];
+      // updated_at on the same clock as history[].at (this process's), like `move`.
+      await manager.query(
+        `UPDATE orders o SET status = u.status, cancel_reason = u.reason, history = o.history || u.history,
+                status_changed_at = $5::timestamptz, updated_at = $5::timestamptz
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS u(id, status, reason, history)
+          WHERE o.id = u.id`,
+        [
+          rows.map(([id]) => id),
+          rows.map(([, write]) => write.status),
+          rows.map(([, write]) => write.reason),
+          rows.map(([, write]) => JSON.stringify(write.history)),
+          at,
+        ],
+      );
+    }
+    afterCommit(() => {
+      for (const { path, reason, target, createdAt } of settled) {
+        for (const status of path) recordTransition(status, status === 'CANCELLED' ? reason : null);
+        if (isTerminal(target)) orderSettleSeconds.observe({ status: target }, (Date.now() - createdAt.getTime()) / 1000);
+      }
+    });
+    return outcomes;
   }
 
   private eventsFor(order: LockedOrder, target: OrderStatus, reason: CancelReason | null, cause: TransitionCause): EventEnvelope[] {

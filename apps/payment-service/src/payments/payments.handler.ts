@@ -1,20 +1,20 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type EnvelopeOf } from '@orders/events';
-import { OnEvent } from '@orders/platform';
+import { EventBatch, OnEventBatch } from '@orders/platform';
 import { PaymentsService } from './payments.service';
 
 @Controller()
 export class PaymentsHandler {
   constructor(private readonly payments: PaymentsService) {}
 
-  @OnEvent('OrderReserved')
-  onOrderReserved(@Payload() event: EnvelopeOf<'OrderReserved'>) {
-    return this.payments.acceptReservedOrder(event);
+  @OnEventBatch('OrderReserved', 'start-payment')
+  onOrderReserved(@Payload() batch: EventBatch<EnvelopeOf<'OrderReserved'>>) {
+    return this.payments.acceptReservedOrders(batch);
   }
 
-  @OnEvent('OrderCancelled')
-  onOrderCancelled(@Payload() event: EnvelopeOf<'OrderCancelled'>) {
-    return this.payments.voidForCancelledOrder(event);
+  @OnEventBatch('OrderCancelled', 'void-payment')
+  onOrderCancelled(@Payload() batch: EventBatch<EnvelopeOf<'OrderCancelled'>>) {
+    return this.payments.voidForCancelledOrders(batch);
   }
 }

@@ -1,7 +1,20 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
-import { afterCommit, captureTraceContext, inSpan, queryRows, SERVICE_CONFIG, TraceContext, TransactionalEvents, withTimeout } from '@orders/platform';
+import { createEvent, EnvelopeOf, Services } from '@orders/events';
+import {
+  afterCommit,
+  captureTraceContext,
+  currentTraceHeaders,
+  EventBatch,
+  inSpan,
+  MicroBatcher,
+  OutboxEntry,
+  queryRows,
+  SERVICE_CONFIG,
+  TraceContext,
+  TransactionalEvents,
+  withTimeout,
+} from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';
@@ -10,6 +23,13 @@ import { chargesInFlight, paymentOutcomes, providerLatency, recordSettlement } f
 import { PaymentRow } from './payment-row';
 
 const RECOVERY_INTERVAL_MS = 2_000;
+
+/** A charge's outcome waiting to be recorded, with the trace of the charge that produced it. */
+interface Settlement {
+  paymentId: string;
+  result: ChargeResult;
+  trace: Record<string, string>;
+}
 
 /**
  * Charges reserved orders through the provider.
@@ -27,6 +47,13 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   /** The trace of the event that queued each charge (the queue runs it in another async context). */
   private readonly traceOf = new Map<string, TraceContext>();
   private recoveryTimer: NodeJS.Timeout | null = null;
+  private readonly settlements = new MicroBatcher<Settlement>((batch) => this.settleBatch(batch));
+  /** Charges that start together read their payment rows with one statement. */
+  private readonly paymentReads = new MicroBatcher<string, PaymentRow | undefined>(async (ids) => {
+    const rows = await queryRows<PaymentRow>(this.dataSource, 'SELECT * FROM payments WHERE id = ANY($1::uuid[])', [ids]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  });
   private stopping = false;
 
   constructor(
@@ -49,48 +76,66 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     return this.config.PAYMENT_PROVIDER_TIMEOUT_MS + 5_000;
   }
 
-  /** OrderReserved: record the payment to make (once per order) and start charging. */
-  async acceptReservedOrder(event: EnvelopeOf<'OrderReserved'>): Promise<void> {
-    const paymentId = randomUUID();
-    let accepted = false;
-    await this.events.handleOnce('start-payment', event, async (manager) => {
-      // ON CONFLICT: a payment (or the tombstone of a cancellation) already exists for the order.
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO payments (id, order_id, user_id, amount_cents, currency, payment_method, status, lease_until)
-         VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', now() + $7 * interval '1 millisecond')
-         ON CONFLICT (order_id) DO NOTHING RETURNING id`,
-        [paymentId, event.orderId, event.payload.userId, event.payload.totalCents, event.payload.currency, event.payload.paymentMethod ?? null, this.leaseMs],
+  /**
+   * OrderReserved, a batch at a time: one insert records the payment of every order (once per
+   * order); charging starts once that commits, each charge continuing its order's trace.
+   */
+  async acceptReservedOrders(batch: EventBatch<EnvelopeOf<'OrderReserved'>>): Promise<void> {
+    const paymentIds = batch.events.map(() => randomUUID());
+    // ON CONFLICT: a payment (or the tombstone of a cancellation) already exists for the order.
+    const inserted = await queryRows<{ id: string }>(
+      batch.manager,
+      `INSERT INTO payments (id, order_id, user_id, amount_cents, currency, payment_method, status, lease_until)
+       SELECT u.id, u.order_id, u.user_id, u.amount_cents, u.currency, u.payment_method, 'PENDING', now() + $7 * interval '1 millisecond'
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS u(id, order_id, user_id, amount_cents, currency, payment_method)
+       ON CONFLICT (order_id) DO NOTHING RETURNING id`,
+      [
+        paymentIds,
+        batch.events.map((event) => event.orderId),
+        batch.events.map((event) => event.payload.userId),
+        batch.events.map((event) => event.payload.totalCents),
+        batch.events.map((event) => event.payload.currency),
+        batch.events.map((event) => event.payload.paymentMethod ?? null),
+        this.leaseMs,
+      ],
+    );
+    const accepted = new Set(inserted.map((row) => row.id));
+    const toCharge = batch.events.flatMap((event, index) =>
+      accepted.has(paymentIds[index]) ? [{ paymentId: paymentIds[index], trace: batch.traceOf(event) }] : [],
+    );
+    afterCommit(() => {
+      for (const { paymentId, trace } of toCharge) this.schedule(paymentId, trace);
+    });
+  }
+
+  /** OrderCancelled: stop or undo the charge (per order: cancellations are the rarer path). */
+  async voidForCancelledOrders(batch: EventBatch<EnvelopeOf<'OrderCancelled'>>): Promise<void> {
+    const { manager } = batch;
+    const payments = await queryRows<PaymentRow>(manager, 'SELECT * FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE', [
+      batch.events.map((event) => event.orderId),
+    ]);
+    const byOrder = new Map(payments.map((payment) => [payment.order_id, payment]));
+    const tombstones = batch.events.filter((event) => !byOrder.has(event.orderId!));
+    if (tombstones.length > 0) {
+      await manager.query(
+        `INSERT INTO payments (id, order_id, amount_cents, status)
+         SELECT u.id, u.order_id, 0, 'CANCELLED' FROM unnest($1::uuid[], $2::uuid[]) AS u(id, order_id) ON CONFLICT (order_id) DO NOTHING`,
+        [tombstones.map(() => randomUUID()), tombstones.map((event) => event.orderId)],
       );
-      accepted = inserted.length > 0;
-    });
-    if (accepted) this.schedule(paymentId);
+    }
+    // The charge may still be at the provider; if it succeeds, settle() refunds it.
+    const pending = payments.filter((payment) => payment.status === 'PENDING').map((payment) => payment.id);
+    if (pending.length > 0) await manager.query(`UPDATE payments SET status = 'CANCELLED', updated_at = now() WHERE id = ANY($1::uuid[])`, [pending]);
+    for (const event of batch.events) {
+      const payment = byOrder.get(event.orderId!);
+      if (payment?.status === 'SUCCEEDED') batch.emit(event, await this.refund(manager, payment));
+    }
   }
 
-  /** OrderCancelled: stop or undo the charge. */
-  async voidForCancelledOrder(event: EnvelopeOf<'OrderCancelled'>): Promise<void> {
-    await this.events.handleOnce('void-payment', event, async (manager) => {
-      const [payment]: PaymentRow[] = await manager.query('SELECT * FROM payments WHERE order_id = $1 FOR UPDATE', [event.orderId]);
-      if (!payment) {
-        await manager.query(`INSERT INTO payments (id, order_id, amount_cents, status) VALUES ($1, $2, 0, 'CANCELLED') ON CONFLICT (order_id) DO NOTHING`, [
-          randomUUID(),
-          event.orderId,
-        ]);
-        return [];
-      }
-      if (payment.status === 'PENDING') {
-        // The charge may still be at the provider; if it succeeds, settle() refunds it.
-        await manager.query(`UPDATE payments SET status = 'CANCELLED', updated_at = now() WHERE id = $1`, [payment.id]);
-        return [];
-      }
-      if (payment.status === 'SUCCEEDED') return [await this.refund(manager, payment)];
-      return [];
-    });
-  }
-
-  private schedule(paymentId: string): void {
-    if (this.inFlight.has(paymentId) || this.waiting.includes(paymentId)) return;
+  private schedule(paymentId: string, trace: TraceContext = captureTraceContext()): void {
+    if (this.inFlight.has(paymentId) || this.traceOf.has(paymentId)) return;
     this.waiting.push(paymentId);
-    this.traceOf.set(paymentId, captureTraceContext());
+    this.traceOf.set(paymentId, trace);
     this.drain();
   }
 
@@ -112,7 +157,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async charge(paymentId: string): Promise<void> {
-    const [payment]: PaymentRow[] = await this.dataSource.query('SELECT * FROM payments WHERE id = $1', [paymentId]);
+    const payment = await this.paymentReads.submit(paymentId);
     if (!payment || payment.status !== 'PENDING') return;
     const stopTimer = providerLatency.startTimer();
     let result: ChargeResult;
@@ -138,40 +183,69 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     await this.settle(paymentId, result);
   }
 
-  private async settle(paymentId: string, result: ChargeResult): Promise<void> {
-    await this.events.run(async (manager) => {
-      const [payment]: PaymentRow[] = await manager.query('SELECT * FROM payments WHERE id = $1 FOR UPDATE', [paymentId]);
-      const events: EventEnvelope[] = [];
-      if (!payment) return { result: undefined, events };
-      const amountCents = Number(payment.amount_cents);
+  /**
+   * Records a charge's outcome and emits its event. Outcomes that arrive together (charges run
+   * concurrently) are settled together: one lock statement, one update per outcome kind, one
+   * outbox insert and one commit for the batch; the caller's promise resolves after it.
+   */
+  private settle(paymentId: string, result: ChargeResult): Promise<void> {
+    // Captured in the charge's ProcessPayment span: the event continues the order's trace.
+    return this.settlements.submit({ paymentId, result, trace: currentTraceHeaders() });
+  }
 
-      if (payment.status === 'PENDING') {
-        afterCommit(() => recordSettlement(result.approved));
-        if (result.approved) {
-          await manager.query(`UPDATE payments SET status = 'SUCCEEDED', provider_tx_id = $2, updated_at = now() WHERE id = $1`, [
-            paymentId,
-            result.providerTxId,
-          ]);
-          events.push(
-            createEvent('PaymentSuccess', {
-              orderId: payment.order_id,
-              payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId },
-            }),
-          );
-        } else {
-          await manager.query(`UPDATE payments SET status = 'FAILED', failure_reason = $2, updated_at = now() WHERE id = $1`, [paymentId, result.reason]);
-          events.push(createEvent('PaymentFailed', { orderId: payment.order_id, payload: { paymentId, amountCents, reason: result.reason } }));
+  private async settleBatch(settlements: Settlement[]): Promise<void[]> {
+    await this.events.runTraced(async (manager) => {
+      const rows = await queryRows<PaymentRow>(manager, 'SELECT * FROM payments WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+        settlements.map((settlement) => settlement.paymentId),
+      ]);
+      const byId = new Map(rows.map((payment) => [payment.id, payment]));
+      const succeeded: Array<{ id: string; providerTxId: string }> = [];
+      const failed: Array<{ id: string; reason: string }> = [];
+      const entries: OutboxEntry[] = [];
+      for (const { paymentId, result, trace } of settlements) {
+        const payment = byId.get(paymentId);
+        if (!payment) continue;
+        const amountCents = Number(payment.amount_cents);
+        const orderId = payment.order_id;
+        if (payment.status === 'PENDING') {
+          afterCommit(() => recordSettlement(result.approved));
+          if (result.approved) {
+            succeeded.push({ id: paymentId, providerTxId: result.providerTxId });
+            entries.push({
+              event: createEvent('PaymentSuccess', { orderId, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
+              trace,
+            });
+          } else {
+            failed.push({ id: paymentId, reason: result.reason });
+            entries.push({ event: createEvent('PaymentFailed', { orderId, payload: { paymentId, amountCents, reason: result.reason } }), trace });
+          }
+        } else if (payment.status === 'CANCELLED' && result.approved) {
+          // The order was cancelled while the provider was charging: the money goes back.
+          await manager.query(`UPDATE payments SET provider_tx_id = $2 WHERE id = $1`, [paymentId, result.providerTxId]);
+          entries.push({
+            event: createEvent('PaymentSuccess', { orderId, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
+            trace,
+          });
+          entries.push({ event: await this.refund(manager, { ...payment, provider_tx_id: result.providerTxId }), trace });
         }
-      } else if (payment.status === 'CANCELLED' && result.approved) {
-        // The order was cancelled while the provider was charging: the money goes back.
-        await manager.query(`UPDATE payments SET provider_tx_id = $2 WHERE id = $1`, [paymentId, result.providerTxId]);
-        events.push(
-          createEvent('PaymentSuccess', { orderId: payment.order_id, payload: { paymentId, amountCents, currency: 'USD', providerTxId: result.providerTxId } }),
-        );
-        events.push(await this.refund(manager, { ...payment, provider_tx_id: result.providerTxId }));
       }
-      return { result: undefined, events };
+      if (succeeded.length > 0) {
+        await manager.query(
+          `UPDATE payments p SET status = 'SUCCEEDED', provider_tx_id = u.tx, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS u(id, tx) WHERE p.id = u.id`,
+          [succeeded.map((row) => row.id), succeeded.map((row) => row.providerTxId)],
+        );
+      }
+      if (failed.length > 0) {
+        await manager.query(
+          `UPDATE payments p SET status = 'FAILED', failure_reason = u.reason, updated_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS u(id, reason) WHERE p.id = u.id`,
+          [failed.map((row) => row.id), failed.map((row) => row.reason)],
+        );
+      }
+      return entries;
     });
+    return settlements.map(() => undefined);
   }
 
   private async refund(manager: EntityManager, payment: PaymentRow): Promise<EnvelopeOf<'PaymentRefunded'>> {

@@ -139,7 +139,7 @@ describe('gateway idempotency keys', () => {
   });
 
   it('lets a request take over a key whose lease expired; the request that outlived its lease then writes nothing', async () => {
-    // Hold both requests after their claim: the price read waits for the catalog table.
+    // Hold both requests after their claim: the statement that writes the order waits for the order_items table.
     const blocker: PoolClient = await system.db.connect();
     const keyState = async () =>
       (await system.db.query("SELECT state, locked_until > now() AS leased FROM gateway.idempotency_keys WHERE user_id = 'lease-user' AND key = 'key-lease'"))
@@ -147,7 +147,7 @@ describe('gateway idempotency keys', () => {
     let responses: Array<import('supertest').Response>;
     try {
       await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE gateway.catalog_products IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE gateway.order_items IN ACCESS EXCLUSIVE MODE');
       const stale = post('lease-user', 'key-lease').then((response) => response);
       await waitUntil(async () => (await keyState())?.state === 'IN_FLIGHT');
       // The first request outlives its lease (as if it hung for 30 s).

@@ -119,9 +119,7 @@ export class TestSystem {
     await this.recorder.start();
     if (this.options.processes) return this.bootProcesses();
 
-    this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.inventoryDatabase(), ...this.options.inventory }));
-    await this.inventory.listen(0, '127.0.0.1');
-    this.inventoryUrl = await this.inventory.getUrl();
+    await this.startInventory();
     this.payment = await createPaymentApp(loadConfig(PaymentConfig, { ...this.baseEnv(), ...this.databaseOf('payment'), ...this.options.payment }));
     await this.payment.listen(0, '127.0.0.1');
     this.gateway = await createGatewayApp(
@@ -149,6 +147,21 @@ export class TestSystem {
     }
     this.inventoryUrl = inventoryUrl;
     this.gatewayUrl = this.processes.get('order-gateway')!.url;
+  }
+
+  /**
+   * In-process mode: starts the inventory service (again, on the same port after
+   * `stopInventory`), so a test can let events pile up for it and have them consumed together.
+   */
+  async startInventory(): Promise<void> {
+    this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.inventoryDatabase(), ...this.options.inventory }));
+    await this.inventory.listen(this.inventoryUrl ? Number(new URL(this.inventoryUrl).port) : 0, '127.0.0.1');
+    this.inventoryUrl = await this.inventory.getUrl();
+  }
+
+  /** In-process mode: a graceful stop of the inventory service (it leaves its consumer group). */
+  async stopInventory(): Promise<void> {
+    await this.inventory.close();
   }
 
   /** Process mode: the service's OS process (kill it with SIGKILL, start it again). */

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 const pending = new AsyncLocalStorage<Array<() => void>>();
 
 /**
- * Runs `effect` once the enclosing unit of work (TransactionalEvents.run/handleOnce) has
+ * Runs `effect` once the enclosing unit of work (TransactionalEvents.run/processBatch) has
  * committed, never if it rolls back; outside a unit of work, at once. For what must count
  * an outcome exactly once (business metrics), although a retried transaction runs twice.
  */

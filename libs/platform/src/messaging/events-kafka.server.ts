@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { KafkaContext, ServerKafka } from '@nestjs/microservices';
+import { KafkaContext, MessageHandler, ServerKafka } from '@nestjs/microservices';
 import {
   DeadLetterHeaders,
   decodeEvent,
@@ -10,13 +10,16 @@ import {
   topicName,
   topicsConsumedBy,
 } from '@orders/events';
-import { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, KafkaMessage, Partitioners } from 'kafkajs';
+import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isTransientError } from '../database/transient-errors';
 import { counter, histogram, LATENCY_BUCKETS } from '../observability/metrics';
-import { withConsumerSpan } from '../observability/tracing';
+import { ConsumerSpan, startConsumerSpan, withConsumerSpan } from '../observability/tracing';
+import { planGroups } from './batch-plan';
+import { BatchHandlerExtras } from './event-batch';
 import { createKafka } from './kafka-client';
 import { MessagingSettings } from './messaging-settings';
+import { BatchOutcome, ConsumedGroup, TransactionalEvents } from './transactional-events';
 
 const consumed = counter({
   name: 'kafka_messages_consumed_total',
@@ -25,39 +28,75 @@ const consumed = counter({
 });
 const handleSeconds = histogram({
   name: 'kafka_handler_duration_seconds',
-  help: 'Time spent handling one event',
+  help: 'Time spent handling one unit of work (a lane batch, or one message alone), commit included',
   labelNames: ['service', 'event_type'],
   buckets: LATENCY_BUCKETS,
 });
+const unitSize = histogram({
+  name: 'kafka_unit_of_work_size',
+  help: 'Messages per unit of work (one transaction, one commit)',
+  labelNames: ['service'],
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+});
+const unitSplits = counter({
+  name: 'kafka_unit_of_work_splits_total',
+  help: 'Units of work split in halves to isolate a failing message',
+  labelNames: ['service'],
+});
 const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent to a dead-letter topic', labelNames: ['service', 'topic'] });
 
-/** Keys of one partition's batch handled at the same time, when the settings do not say. */
-const DEFAULT_KEY_CONCURRENCY = 8;
+/** Most messages one unit of work (one transaction) takes from a lane batch. */
+const MAX_UNIT_SIZE = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt - 1, 6));
+
+type Handler = MessageHandler & { extras?: Partial<BatchHandlerExtras> };
+
+/** A valid message of this partition's batch, with the handler its event type goes to. */
+interface Decoded {
+  message: KafkaMessage;
+  envelope: EventEnvelope;
+  handler: Handler;
+  key: string;
+  eventType: string;
+}
+
+interface Lane {
+  topic: string;
+  partition: number;
+  heartbeat: () => Promise<void>;
+  pause: EachBatchPayload['pause'];
+}
 
 /**
  * The Nest Kafka transport, specialised for the saga's contract:
  * - subscribes to the topics that carry events this service consumes (from libs/events),
  *   under the deployment's topic prefix, from the earliest offset for a new group;
- * - validates every message against the contract before a handler sees it and routes
- *   it to the `@EventPattern(eventType)` handler;
- * - retries a failing handler: without limit while a dependency is away (the partition
- *   waits, nothing is skipped), a few times with backoff for any other error, then sends
- *   the message to the topic's dead-letter twin so the partition keeps moving;
- * - consumes by batch (`eachBatch`, trap #1 of perf-notes): within a partition's batch,
- *   messages of one key (one order, one sku) run one after another in offset order, and
- *   different keys run concurrently (up to `keyConcurrency`), so one slow transaction no
- *   longer holds up every other order of its partition;
- * - commits an offset only after its handler returned, and only for the contiguous prefix of
- *   the batch whose handlers all returned, so an effect is durable before its message — and
- *   every message before it — is acknowledged.
+ * - validates every message against the contract before a handler sees it (a message that
+ *   breaks it goes to the dead-letter twin at once) and routes it by event type;
+ * - **a lane batch is the unit of work** (`eachBatch`, trap #1 of perf-notes): the valid
+ *   messages a partition fetched together (up to MAX_UNIT_SIZE) go, grouped by event type
+ *   in per-key order, to the `@OnEventBatch(eventName, inbox)` batch handlers inside one
+ *   transaction (TransactionalEvents.processBatch: one inbox insert, set-based effects, one
+ *   outbox insert, one commit); the offset is committed after that commit;
+ * - **one bad message never holds the batch**: a unit that fails for a reason other than a
+ *   dependency being away is split in halves, recursively, until the failing message stands
+ *   alone; that one is retried a few times with backoff, then dead-lettered; the others
+ *   commit. While a dependency is away (transient error) the unit is retried as a whole,
+ *   without limit: the partition waits and nothing is skipped;
+ * - a handler declared with a plain `@EventPattern` (no inbox: a cache update) is called per
+ *   message, outside a transaction, with the same retry and dead-letter rules.
  */
 export class EventsKafkaServer extends ServerKafka {
   protected override readonly logger = new Logger(EventsKafkaServer.name);
   private closing = false;
+  private readonly handlersByType = new Map<string, Handler | null>();
 
-  constructor(private readonly settings: MessagingSettings) {
+  constructor(
+    private readonly settings: MessagingSettings,
+    private readonly events: TransactionalEvents,
+  ) {
     super({
       postfixId: '',
       client: { clientId: settings.service, brokers: settings.brokers },
@@ -102,88 +141,175 @@ export class EventsKafkaServer extends ServerKafka {
   }
 
   /**
-   * One partition's batch. Per-key lanes keep the order of events of one order (the saga's
-   * ordering guarantee is per key: every message is keyed by order id, snapshots by sku);
-   * offsets are resolved only up to the first message not yet handled.
+   * One partition's batch, in units of at most MAX_UNIT_SIZE messages: each unit is handled
+   * (committed, or its bad message dead-lettered) before its offsets are resolved and committed.
    */
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
-    const messages = batch.messages;
-    const lanes = new Map<string, KafkaMessage[]>();
-    for (const message of messages) {
-      const key = message.key?.toString('latin1') ?? '';
-      const lane = lanes.get(key);
-      if (lane) lane.push(message);
-      else lanes.set(key, [message]);
+    const lane: Lane = { topic: batch.topic, partition: batch.partition, heartbeat, pause };
+    for (let start = 0; start < batch.messages.length; start += MAX_UNIT_SIZE) {
+      if (!isRunning() || isStale()) return;
+      const messages = batch.messages.slice(start, start + MAX_UNIT_SIZE);
+      await this.handleMessages(lane, messages);
+      resolveOffset(messages[messages.length - 1].offset);
+      await commitOffsetsIfNecessary();
+      // kafkajs sends a heartbeat only when heartbeatInterval has passed: cheap to call often.
+      await heartbeat().catch(() => undefined);
     }
-    const handled = new Set<string>();
-    let next = 0;
-    let failure: unknown = null;
-    const markHandled = (offset: string) => {
-      handled.add(offset);
-      while (next < messages.length && handled.has(messages[next].offset)) resolveOffset(messages[next++].offset);
-    };
-    const stopped = () => failure !== null || !isRunning() || isStale();
-    const queue = [...lanes.values()];
-    const worker = async () => {
-      for (let lane = queue.shift(); lane; lane = queue.shift()) {
-        for (const message of lane) {
-          if (stopped()) return;
-          try {
-            await this.handleMessage({ topic: batch.topic, partition: batch.partition, message, heartbeat, pause });
-          } catch (error) {
-            failure ??= error;
-            return;
-          }
-          markHandled(message.offset);
-          // kafkajs sends a heartbeat only when heartbeatInterval has passed: cheap to call often.
-          await heartbeat().catch(() => undefined);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.settings.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY, lanes.size) }, worker));
-    await commitOffsetsIfNecessary();
-    if (failure !== null) throw failure;
   }
 
-  override async handleMessage(payload: EachMessagePayload): Promise<void> {
-    const { topic, message } = payload;
-    let envelope: EventEnvelope;
-    try {
-      envelope = decodeEvent(message.value).envelope;
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      consumed.inc({ service: this.settings.service, topic, event_type: 'invalid', outcome: 'dead_lettered' });
-      await this.deadLetter(payload, error.reason, 1);
-      return;
+  /**
+   * The handler of an event type, looked up once: Nest's getHandlerByPattern tries to parse every
+   * pattern as JSON (and throws inside for a plain string), a measurable share of the consumer's
+   * CPU when done per message.
+   */
+  private handlerFor(eventType: string): Handler | null {
+    let handler = this.handlersByType.get(eventType);
+    if (handler === undefined) {
+      handler = (this.getHandlerByPattern(eventType) as Handler | null) ?? null;
+      this.handlersByType.set(eventType, handler);
     }
+    return handler;
+  }
 
-    const handler = this.getHandlerByPattern(envelope.eventType);
-    if (!handler) {
-      // Another consumer's event on a shared topic.
-      consumed.inc({ service: this.settings.service, topic, event_type: envelope.eventType, outcome: 'ignored' });
-      return;
+  /** Decodes the messages, dead-letters what breaks the contract, and runs the rest in units. */
+  private async handleMessages(lane: Lane, messages: KafkaMessage[]): Promise<void> {
+    let unit: Decoded[] = [];
+    for (const message of messages) {
+      let envelope: EventEnvelope;
+      try {
+        envelope = decodeEvent(message.value).envelope;
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: 'invalid', outcome: 'dead_lettered' });
+        await this.deadLetter(lane, message, error.reason, 1);
+        continue;
+      }
+      const handler = this.handlerFor(envelope.eventType);
+      if (!handler) {
+        // Another consumer's event on a shared topic.
+        consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: envelope.eventType, outcome: 'ignored' });
+        continue;
+      }
+      const decoded: Decoded = { message, envelope, handler, key: message.key?.toString('latin1') ?? '', eventType: envelope.eventType };
+      if (handler.extras?.inbox) {
+        unit.push(decoded);
+        continue;
+      }
+      // A per-message handler: what came before it first, in offset order.
+      await this.runUnit(lane, unit);
+      unit = [];
+      await this.runAlone(lane, decoded, () => this.invokeOne(lane, decoded));
     }
+    await this.runUnit(lane, unit);
+  }
 
-    const context = new KafkaContext([message, payload.partition, topic, this.consumer!, payload.heartbeat, this.producer!]);
-    const stopTimer = handleSeconds.startTimer({ service: this.settings.service, event_type: envelope.eventType });
+  /**
+   * Applies a unit; when it fails for a reason of its own (not a dependency away), splits it
+   * in halves, first half first (so per-key order holds), until the failing message is alone.
+   */
+  private async runUnit(lane: Lane, unit: Decoded[]): Promise<void> {
+    if (unit.length === 0) return;
+    if (unit.length === 1) return this.runAlone(lane, unit[0], () => this.applyUnit(lane, unit));
     for (let attempt = 1; ; attempt++) {
       try {
-        await withConsumerSpan(envelope, message.headers, this.settings.service, async () => {
-          const result = await handler(envelope, context);
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-        });
-        stopTimer();
-        consumed.inc({ service: this.settings.service, topic, event_type: envelope.eventType, outcome: 'handled' });
+        await this.applyUnit(lane, unit);
+        return;
+      } catch (error) {
+        if (this.closing) throw error;
+        if (!isTransientError(error)) {
+          unitSplits.inc({ service: this.settings.service });
+          this.logger.warn(
+            `a unit of ${unit.length} messages from ${lane.topic}[${lane.partition}] failed (${describeError(error)}): splitting it to isolate the message at fault`,
+          );
+          const middle = Math.ceil(unit.length / 2);
+          await this.runUnit(lane, unit.slice(0, middle));
+          await this.runUnit(lane, unit.slice(middle));
+          return;
+        }
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.logger.warn(
+            `a unit of ${unit.length} messages from ${lane.topic}[${lane.partition}] failed, attempt ${attempt}, dependency away, waiting: ${describeError(error)}`,
+          );
+        }
+        await sleep(backoffMs(attempt));
+        await lane.heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  /** One transaction for the unit: its events grouped by type, each group to its batch handler. */
+  private async applyUnit(lane: Lane, unit: Decoded[]): Promise<void> {
+    const service = this.settings.service;
+    const spans = new Map<string, ConsumerSpan>();
+    for (const item of unit) {
+      if (!spans.has(item.envelope.eventId)) spans.set(item.envelope.eventId, startConsumerSpan(item.envelope, item.message.headers, service));
+    }
+    const traces = new Map([...spans].map(([eventId, span]) => [eventId, span.context]));
+    const context = new KafkaContext([unit[0].message, lane.partition, lane.topic, this.consumer!, lane.heartbeat, this.producer!]);
+    const groups: ConsumedGroup[] = planGroups(unit).map((items) => ({
+      inbox: items[0].handler.extras!.inbox!,
+      events: items.map((item) => item.envelope),
+      handle: async (batch) => {
+        const result = await items[0].handler(batch, context);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      },
+    }));
+    const stopTimer = handleSeconds.startTimer({ service, event_type: unit[0].eventType });
+    // A large unit waiting on hot rows must not let the session expire (a rebalance would
+    // hand the partition to another member and redeliver the unit): trap #3 of perf-notes.
+    const heartbeats = setInterval(() => void lane.heartbeat().catch(() => undefined), 1_000);
+    let outcome: BatchOutcome;
+    try {
+      outcome = await this.events.processBatch(groups, traces);
+    } catch (error) {
+      for (const span of spans.values()) span.end(error);
+      throw error;
+    } finally {
+      clearInterval(heartbeats);
+    }
+    stopTimer();
+    for (const span of spans.values()) span.end();
+    unitSize.observe({ service }, unit.length);
+    const counts = new Map<string, number>();
+    for (const item of unit) {
+      const outcomeLabel = outcome.handled.has(item.envelope.eventId) ? 'handled' : 'duplicate';
+      const label = `${item.eventType}\u0000${outcomeLabel}`;
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    for (const [label, count] of counts) {
+      const [eventType, outcomeLabel] = label.split('\u0000');
+      consumed.inc({ service, topic: lane.topic, event_type: eventType, outcome: outcomeLabel }, count);
+    }
+  }
+
+  /** A per-message handler (no inbox, no transaction of the transport's). */
+  private async invokeOne(lane: Lane, item: Decoded): Promise<void> {
+    await withConsumerSpan(item.envelope, item.message.headers, this.settings.service, async () => {
+      const result = await item.handler(item.envelope, undefined);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    });
+    consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: item.eventType, outcome: 'handled' });
+  }
+
+  /**
+   * One message on its own: retried without limit while a dependency is away (the partition
+   * waits, nothing is skipped), a few times with backoff for any other error, then sent to
+   * the topic's dead-letter twin so the partition keeps moving.
+   */
+  private async runAlone(lane: Lane, item: Decoded, apply: () => Promise<void>): Promise<void> {
+    const { envelope } = item;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await apply();
         return;
       } catch (error) {
         // Stopping: leave the offset uncommitted; the message is redelivered after restart.
         if (this.closing) throw error;
         const transient = isTransientError(error);
         if (!transient && attempt >= this.settings.maxHandlerAttempts) {
-          stopTimer();
-          consumed.inc({ service: this.settings.service, topic, event_type: envelope.eventType, outcome: 'dead_lettered' });
-          await this.deadLetter(payload, describeError(error), attempt);
+          consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: envelope.eventType, outcome: 'dead_lettered' });
+          await this.deadLetter(lane, item.message, describeError(error), attempt);
           return;
         }
         if (attempt === 1 || attempt % 10 === 0) {
@@ -191,15 +317,15 @@ export class EventsKafkaServer extends ServerKafka {
             `${envelope.eventType} ${envelope.eventId} (order ${envelope.orderId}) failed, attempt ${attempt}, ${transient ? 'dependency away, waiting' : 'will retry'}: ${describeError(error)}`,
           );
         }
-        await sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt - 1, 6)));
-        await payload.heartbeat().catch(() => undefined);
+        await sleep(backoffMs(attempt));
+        await lane.heartbeat().catch(() => undefined);
       }
     }
   }
 
   /** Sends the original message, with its headers and the reason, to the dead-letter topic. */
-  private async deadLetter(payload: EachMessagePayload, reason: string, attempts: number): Promise<void> {
-    const { topic, partition, message } = payload;
+  private async deadLetter(lane: Lane, message: KafkaMessage, reason: string, attempts: number): Promise<void> {
+    const { topic, partition } = lane;
     const source = topic.startsWith(this.settings.topicPrefix) ? topic.slice(this.settings.topicPrefix.length) : topic;
     const headers: IHeaders = {
       ...message.headers,

@@ -9,12 +9,6 @@ export interface MessagingSettings {
   security?: KafkaSecurity;
   topicPrefix: string;
   partitionsConsumedConcurrently: number;
-  /**
-   * Within one partition's batch, how many keys (orders) are handled at the same time;
-   * events of one key always run one after another. Bounded by what the DB pool can serve:
-   * partitionsConsumedConcurrently × keyConcurrency handlers share DB_POOL_SIZE connections.
-   */
-  keyConcurrency?: number;
   /** Attempts for a message whose handler keeps failing, before it is dead-lettered. */
   maxHandlerAttempts: number;
   /** Rows published per outbox batch. */

@@ -33,7 +33,7 @@ export class MessagingModule {
 
 /** Makes the HTTP app hybrid: the Kafka transport delivers events to `@EventPattern` handlers. */
 export function connectEventConsumer(app: INestApplication, settings: MessagingSettings): EventsKafkaServer {
-  const server = new EventsKafkaServer(settings);
+  const server = new EventsKafkaServer(settings, app.get(TransactionalEvents));
   // Deferred, so the filter is in place before the handlers are wired (Nest ignores global
   // filters registered after); the app's own init runs the lifecycle hooks, once.
   const microservice = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false, deferInitialization: true });

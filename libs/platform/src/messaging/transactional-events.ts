@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import { EventEnvelope, EventHeaders, encodeEvent, findDefinition, messageKeyOf, topicName } from '@orders/events';
-import { Inject } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { counter } from '../observability/metrics';
 import { currentTraceHeaders } from '../observability/trace-propagation';
+import { afterCommit, withAfterCommit } from './after-commit';
+import { EventBatch, type OutboxEntry } from './event-batch';
 import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 import { OutboxRelay } from './outbox.relay';
-import { withAfterCommit } from './after-commit';
 
 const duplicates = counter({
   name: 'events_duplicate_total',
@@ -19,10 +20,24 @@ export interface UnitOfWork<T> {
   events: EventEnvelope[];
 }
 
+/** Consumed events of one type, for one batch handler, in offset order. */
+export interface ConsumedGroup {
+  inbox: string;
+  events: EventEnvelope[];
+  handle: (batch: EventBatch) => Promise<void>;
+}
+
+export interface BatchOutcome {
+  /** Event ids that were new and handled. */
+  handled: Set<string>;
+  /** How many events were already processed (redelivered), by event type. */
+  duplicates: Map<string, number>;
+}
+
 /**
  * The one way a service changes state and emits events: both in one Postgres
- * transaction (transactional outbox), and, for a consumed event, together with the
- * record that it was processed (inbox), so a redelivery changes nothing twice.
+ * transaction (transactional outbox), and, for consumed events, together with the
+ * record that they were processed (inbox), so a redelivery changes nothing twice.
  */
 @Injectable()
 export class TransactionalEvents {
@@ -46,33 +61,89 @@ export class TransactionalEvents {
   }
 
   /**
-   * Applies the effect of a consumed event exactly once per `consumer`.
-   * Returns false when the event had already been processed.
+   * Like `run`, for a unit that writes events on behalf of many traces (a batch of payment
+   * settlements): each outbox entry carries the trace context it continues.
    */
-  async handleOnce(consumer: string, event: EventEnvelope, work: (manager: EntityManager) => Promise<EventEnvelope[] | void>): Promise<boolean> {
+  async runTraced(work: (manager: EntityManager) => Promise<OutboxEntry[]>): Promise<void> {
     let wrote = false;
-    const firstTime = await withAfterCommit(() =>
+    await withAfterCommit(() =>
       this.dataSource.transaction(async (manager) => {
-        const claimed: unknown[] = await manager.query(
-          'INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id',
-          [consumer, event.eventId, event.eventType],
-        );
-        if (claimed.length === 0) return false;
-        const events = (await work(manager)) ?? [];
-        wrote = await this.append(manager, events);
-        return true;
+        wrote = await this.appendEntries(manager, await work(manager));
       }),
     );
-    if (!firstTime) duplicates.inc({ service: this.settings.service, event_type: event.eventType });
     if (wrote) this.relay.notify();
-    return firstTime;
+  }
+
+  /**
+   * The unit of work of a lane batch (see EventsKafkaServer): one transaction for every
+   * group; the inbox check of all their events in one multi-row insert that returns what
+   * was new; each group's batch handler with only its new events; every emitted event in
+   * one outbox insert; one commit. Throws (and rolls everything back) if any part fails:
+   * the caller isolates the bad message by splitting the batch.
+   */
+  async processBatch(groups: ConsumedGroup[], traces: ReadonlyMap<string, Context>): Promise<BatchOutcome> {
+    const outbox: OutboxEntry[] = [];
+    const outcome: BatchOutcome = { handled: new Set(), duplicates: new Map() };
+    await withAfterCommit(() =>
+      this.dataSource.transaction(async (manager) => {
+        const fresh = await this.claim(manager, groups);
+        for (const group of groups) {
+          const events = group.events.filter((event) => {
+            const isNew = fresh.delete(inboxKey(group.inbox, event.eventId));
+            if (!isNew) outcome.duplicates.set(event.eventType, (outcome.duplicates.get(event.eventType) ?? 0) + 1);
+            return isNew;
+          });
+          if (events.length === 0) continue;
+          await group.handle(new EventBatch(events, manager, traces, outbox));
+          for (const event of events) outcome.handled.add(event.eventId);
+        }
+        await this.appendEntries(manager, outbox);
+        afterCommit(() => {
+          for (const [eventType, count] of outcome.duplicates) duplicates.inc({ service: this.settings.service, event_type: eventType }, count);
+        });
+      }),
+    );
+    if (outbox.length > 0) this.relay.notify();
+    return outcome;
+  }
+
+  /** Records every event of the unit in the inbox at once; returns the keys that were new. */
+  private async claim(manager: EntityManager, groups: ConsumedGroup[]): Promise<Set<string>> {
+    const consumers: string[] = [];
+    const ids: string[] = [];
+    const types: string[] = [];
+    for (const group of groups) {
+      for (const event of group.events) {
+        consumers.push(group.inbox);
+        ids.push(event.eventId);
+        types.push(event.eventType);
+      }
+    }
+    // ON CONFLICT DO NOTHING also drops a second copy of one event within the same statement.
+    const rows: Array<{ consumer: string; event_id: string }> = await manager.query(
+      `INSERT INTO processed_events (consumer, event_id, event_type)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+       ON CONFLICT DO NOTHING RETURNING consumer, event_id`,
+      [consumers, ids, types],
+    );
+    return new Set(rows.map((row) => inboxKey(row.consumer, row.event_id)));
   }
 
   /** Writes events to the outbox inside the caller's transaction. */
   async append(manager: EntityManager, events: EventEnvelope[]): Promise<boolean> {
-    if (events.length === 0) return false;
-    const { values, params } = this.outboxValues(events, 1);
-    await manager.query(`INSERT INTO outbox ${OUTBOX_COLUMNS} ${values}`, params);
+    const trace = currentTraceHeaders();
+    return this.appendEntries(
+      manager,
+      events.map((event) => ({ event, trace })),
+    );
+  }
+
+  /** All entries in one statement of fixed text (arrays, not a VALUES list per batch size). */
+  private async appendEntries(manager: EntityManager, entries: OutboxEntry[]): Promise<boolean> {
+    if (entries.length === 0) return false;
+    const columns: unknown[][] = [[], [], [], [], []];
+    for (const entry of entries) this.outboxRow(entry).forEach((value, index) => columns[index].push(value));
+    await manager.query(`INSERT INTO outbox ${OUTBOX_COLUMNS} SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`, columns);
     return true;
   }
 
@@ -83,7 +154,11 @@ export class TransactionalEvents {
    * from `firstParam`. After the statement: `notifyRelay()`.
    */
   outboxInsert(events: EventEnvelope[], firstParam: number, onlyIf: string): { sql: string; params: unknown[] } {
-    const { values, params } = this.outboxValues(events, firstParam);
+    const trace = currentTraceHeaders();
+    const { values, params } = this.outboxValues(
+      events.map((event) => ({ event, trace })),
+      firstParam,
+    );
     return { sql: `INSERT INTO outbox ${OUTBOX_COLUMNS} SELECT * FROM (${values}) AS v WHERE EXISTS (SELECT 1 FROM ${onlyIf})`, params };
   }
 
@@ -91,26 +166,32 @@ export class TransactionalEvents {
     this.relay.notify();
   }
 
-  private outboxValues(events: EventEnvelope[], firstParam: number): { values: string; params: unknown[] } {
-    const trace = currentTraceHeaders();
+  private outboxValues(entries: OutboxEntry[], firstParam: number): { values: string; params: unknown[] } {
     const params: unknown[] = [];
-    const tuples = events.map((event, index) => {
-      const definition = findDefinition(event.eventType, event.version);
-      if (!definition) throw new Error(`event ${event.eventType} v${event.version} is not in the contract`);
-      if (definition.producer !== this.settings.service) throw new Error(`${this.settings.service} does not produce ${event.eventType}`);
-      const headers: Record<string, string> = {
-        [EventHeaders.EventId]: event.eventId,
-        [EventHeaders.EventType]: event.eventType,
-        [EventHeaders.EventVersion]: String(event.version),
-        [EventHeaders.Producer]: this.settings.service,
-        ...trace,
-      };
-      params.push(event.eventId, topicName(definition.topic, this.settings.topicPrefix), messageKeyOf(event), encodeEvent(event), JSON.stringify(headers));
+    const tuples = entries.map((entry, index) => {
+      params.push(...this.outboxRow(entry));
       const base = firstParam + index * 5;
       return `($${base}::uuid, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}::jsonb)`;
     });
     return { values: `VALUES ${tuples.join(', ')}`, params };
   }
+
+  /** event_id, topic, message_key, value, headers of one outbox row. */
+  private outboxRow({ event, trace }: OutboxEntry): [string, string, string, string, string] {
+    const definition = findDefinition(event.eventType, event.version);
+    if (!definition) throw new Error(`event ${event.eventType} v${event.version} is not in the contract`);
+    if (definition.producer !== this.settings.service) throw new Error(`${this.settings.service} does not produce ${event.eventType}`);
+    const headers: Record<string, string> = {
+      [EventHeaders.EventId]: event.eventId,
+      [EventHeaders.EventType]: event.eventType,
+      [EventHeaders.EventVersion]: String(event.version),
+      [EventHeaders.Producer]: this.settings.service,
+      ...trace,
+    };
+    return [event.eventId, topicName(definition.topic, this.settings.topicPrefix), messageKeyOf(event), encodeEvent(event), JSON.stringify(headers)];
+  }
 }
 
 const OUTBOX_COLUMNS = '(event_id, topic, message_key, value, headers)';
+
+const inboxKey = (consumer: string, eventId: string) => `${consumer}\u0000${eventId.toLowerCase()}`;

@@ -141,6 +141,60 @@ export async function withConsumerSpan<T>(envelope: EventEnvelope, headers: IHea
   );
 }
 
+/** A consumed event's `Handle<EventType>` span, started before its unit of work and ended after it. */
+export interface ConsumerSpan {
+  context: Context;
+  end(error?: unknown): void;
+}
+
+/** A span started now and ended by the caller (work for many orders interleaves in a batch). */
+export interface OpenSpan extends ConsumerSpan {
+  span: Span;
+}
+
+/** Starts `name` as a child of `parent`, not active: run child work with `context.with(open.context, …)`. */
+export function startSpan(service: string, name: string, parent: Context, attributes: Record<string, string | number> = {}): OpenSpan {
+  const span = tracerOf(service).startSpan(name, { attributes }, parent);
+  return {
+    span,
+    context: trace.setSpan(parent, span),
+    end(error?: unknown) {
+      if (error !== undefined) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      }
+      span.end();
+    },
+  };
+}
+
+/**
+ * Like `withConsumerSpan`, for a batch: the span of one consumed event (a child of its
+ * `Publish<EventType>` span), not made active; the unit of work runs the event's own work
+ * and writes its outbox rows in `context`, so each order keeps one trace across services.
+ */
+export function startConsumerSpan(envelope: EventEnvelope, headers: IHeaders | undefined, service: string): ConsumerSpan {
+  const parent = propagation.extract(context.active(), stringHeaders(headers));
+  const span = tracerOf(service).startSpan(
+    `Handle${envelope.eventType}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.system': 'kafka', 'order.id': envelope.orderId ?? '', 'event.id': envelope.eventId, 'event.type': envelope.eventType },
+    },
+    parent,
+  );
+  return {
+    context: trace.setSpan(parent, span),
+    end(error?: unknown) {
+      if (error !== undefined) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
+}
+
 /** Trace and span ids of the active span, for log lines. */
 export function activeTraceIds(): { trace_id?: string; span_id?: string } {
   const spanContext = trace.getActiveSpan()?.spanContext();
