@@ -16,6 +16,17 @@ export async function createTestDatabase(name: string): Promise<void> {
   }
 }
 
+/** An empty database (the test runs the migrations itself, e.g. the images' migration jobs). */
+export async function createEmptyDatabase(name: string): Promise<void> {
+  const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** Drops a test's database, topics and Redis keys. */
 export async function releaseTestResources(database: string, prefix: string, brokers: string[], redisUrl = TEST_ENV.redisUrl): Promise<void> {
   const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });

@@ -5,10 +5,11 @@ import { HttpApp, loadConfig } from '@orders/platform';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
-import { createTestDatabase, createTestTopics, releaseTestResources, testToken } from './isolated-resources';
+import { createEmptyDatabase, createTestDatabase, createTestTopics, releaseTestResources, testToken } from './isolated-resources';
 import { databaseUrl, TEST_ENV, uniqueSuffix } from './test-env';
 import { freePort } from './isolated-resources';
 import { ServiceName, ServiceProcess, TEST_LOG_DIR } from './service-process';
+import { ImageRefs, runComposeJob, ServiceContainer } from './service-container';
 import { join } from 'node:path';
 
 export type Env = Record<string, string>;
@@ -18,6 +19,11 @@ export interface SystemOptions {
   inventoryDatabasePort?: number;
   /** Run each service as its own OS process (from `npm run build`) instead of in this one. */
   processes?: boolean;
+  /**
+   * Run each service as a container from its image (scripts/images.sh), defined by its
+   * docker-compose.yml entry; the images' own migration/topic jobs prepare an empty database.
+   */
+  containers?: ImageRefs;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
   brokers?: string;
   /** Environment shared by the three services (e.g. payment delays). */
@@ -48,7 +54,9 @@ export class TestSystem {
   gateway!: HttpApp;
   inventory!: HttpApp;
   payment!: HttpApp;
-  readonly processes = new Map<ServiceName, ServiceProcess>();
+  readonly processes = new Map<ServiceName, ServiceProcess | ServiceContainer>();
+  /** What the migration/topic jobs printed (container mode). */
+  readonly jobOutput: string[] = [];
   gatewayUrl = '';
   inventoryUrl = '';
 
@@ -101,10 +109,15 @@ export class TestSystem {
   }
 
   private async boot(): Promise<void> {
-    await createTestDatabase(this.database);
-    await createTestTopics(this.brokers, this.prefix);
+    if (this.options.containers) {
+      await createEmptyDatabase(this.database);
+      await this.runMigrationJobs(this.options.containers);
+    } else {
+      await createTestDatabase(this.database);
+      await createTestTopics(this.brokers, this.prefix);
+    }
     await this.recorder.start();
-    if (this.options.processes) return this.bootProcesses();
+    if (this.options.processes || this.options.containers) return this.bootProcesses();
 
     this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.inventoryDatabase(), ...this.options.inventory }));
     await this.inventory.listen(0, '127.0.0.1');
@@ -128,7 +141,8 @@ export class TestSystem {
       ['order-gateway', gatewayPort, { ...this.baseEnv(), ...logLevel, INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
     ];
     for (const [service, port, env] of specs) {
-      const child = new ServiceProcess(service, port, env, log(service));
+      const images = this.options.containers;
+      const child = images ? new ServiceContainer(service, images[service], port, env) : new ServiceProcess(service, port, env, log(service));
       this.processes.set(service, child);
       await child.start();
     }
@@ -136,10 +150,17 @@ export class TestSystem {
     this.gatewayUrl = this.processes.get('order-gateway')!.url;
   }
 
+  /** Each image's compose job (`<service>-migrate`): its schema's migrations, then the topics. */
+  private async runMigrationJobs(images: ImageRefs): Promise<void> {
+    for (const service of ['order-gateway', 'inventory-service', 'payment-service'] as const) {
+      this.jobOutput.push(await runComposeJob(`${service}-migrate`, images[service], this.baseEnv()));
+    }
+  }
+
   /** Process mode: the service's OS process (kill it with SIGKILL, start it again). */
-  process(service: ServiceName): ServiceProcess {
+  process(service: ServiceName): ServiceProcess | ServiceContainer {
     const child = this.processes.get(service);
-    if (!child) throw new Error('start the TestSystem with { processes: true }');
+    if (!child) throw new Error('start the TestSystem with { processes: true } or { containers }');
     return child;
   }
 
