@@ -4,7 +4,10 @@ import { ensureTopics, loadConfig, sagaTopics, ServiceConfig } from '@orders/pla
 /** Creates every saga topic and its dead-letter twin with the partitions the services need. */
 async function main(): Promise<void> {
   const config = loadConfig(ServiceConfig);
-  const created = await ensureTopics(config.kafkaBrokers, sagaTopics(config.KAFKA_TOPIC_PREFIX));
+  const created = await ensureTopics(config.kafkaBrokers, sagaTopics(config.KAFKA_TOPIC_PREFIX), {
+    factor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+    minInsyncReplicas: config.KAFKA_TOPIC_MIN_INSYNC_REPLICAS,
+  });
   console.log(created.length > 0 ? `topics: created ${created.join(', ')}` : 'topics: all present');
 }
 

@@ -1,5 +1,6 @@
-import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, sagaTopics } from '@orders/platform';
+import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, sagaTopics, TopicReplication } from '@orders/platform';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import { sign } from 'jsonwebtoken';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
@@ -48,8 +49,39 @@ export async function releaseTestResources(database: string, prefix: string, bro
   }
 }
 
-export async function createTestTopics(brokers: string[], prefix: string): Promise<void> {
-  await ensureTopics(brokers, sagaTopics(prefix, 3));
+export async function createTestTopics(brokers: string[], prefix: string, replication?: TopicReplication): Promise<void> {
+  const specs = sagaTopics(prefix, 3);
+  await ensureTopics(brokers, specs, replication);
+  if (brokers.length > 1)
+    await waitUntilEveryBrokerKnows(
+      brokers,
+      specs.map((spec) => spec.topic),
+    );
+}
+
+/**
+ * A new topic reaches each broker's metadata cache a moment apart (KRaft propagates it);
+ * a client that asks a broker that has not caught up is told the topic does not exist.
+ */
+async function waitUntilEveryBrokerKnows(brokers: string[], topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const broker of brokers) {
+    const admin = new Kafka({ clientId: 'topic-probe', brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    await admin.connect();
+    try {
+      for (;;) {
+        const known = await admin
+          .fetchTopicMetadata({ topics })
+          .then(({ topics: metadata }) => metadata.every((topic) => topic.partitions.every((partition) => partition.leader >= 0)))
+          .catch(() => false);
+        if (known) break;
+        if (Date.now() > deadline) throw new Error(`broker ${broker} does not know the test's topics after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }
 
 export function testToken(userId: string, roles: string[] = [], expiresIn = 600): string {

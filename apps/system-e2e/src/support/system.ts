@@ -1,7 +1,7 @@
 import { createInventoryApp, InventoryConfig } from '@orders/inventory-service';
 import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
 import { createPaymentApp, PaymentConfig } from '@orders/payment-service';
-import { HttpApp, loadConfig } from '@orders/platform';
+import { HttpApp, loadConfig, TopicReplication } from '@orders/platform';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
@@ -26,6 +26,8 @@ export interface SystemOptions {
   containers?: ImageRefs;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
   brokers?: string;
+  /** Replicas of the test's topics (default 1; a three-broker cluster: 3 with min.insync.replicas 2). */
+  topicReplication?: TopicReplication;
   /** Environment shared by the three services (e.g. payment delays). */
   env?: Env;
   gateway?: Env;
@@ -114,7 +116,7 @@ export class TestSystem {
       await this.runMigrationJobs(this.options.containers);
     } else {
       await createTestDatabase(this.database);
-      await createTestTopics(this.brokers, this.prefix);
+      await createTestTopics(this.brokers, this.prefix, this.options.topicReplication);
     }
     await this.recorder.start();
     if (this.options.processes || this.options.containers) return this.bootProcesses();

@@ -46,6 +46,23 @@ export class ServiceConfig {
   @Matches(/^[A-Za-z0-9._-]{0,64}$/)
   KAFKA_TOPIC_PREFIX = '';
 
+  /**
+   * Replicas of each topic the topic job creates (create-topics; existing topics are left as
+   * they are): 3 on a production cluster, so a broker can fail without losing an event.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  KAFKA_TOPIC_REPLICATION_FACTOR = 1;
+
+  /** Replicas that must have an event before a producer (acks=all) is told it is written. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  KAFKA_TOPIC_MIN_INSYNC_REPLICAS = 1;
+
   /** Partitions of one topic consumed at the same time by this process. */
   @Type(() => Number)
   @IsInt()
@@ -72,9 +89,13 @@ export class ServiceConfig {
 
   /** Cross-field rules class-validator cannot express. */
   extraProblems(): string[] {
+    const problems: string[] = [];
     if (this.isProduction && this.AUTH_JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      return ['AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production'];
+      problems.push('AUTH_JWT_SECRET: the development secret is refused when NODE_ENV=production');
     }
-    return [];
+    if (this.KAFKA_TOPIC_MIN_INSYNC_REPLICAS > this.KAFKA_TOPIC_REPLICATION_FACTOR) {
+      problems.push('KAFKA_TOPIC_MIN_INSYNC_REPLICAS: must not exceed KAFKA_TOPIC_REPLICATION_FACTOR (no write could ever be acknowledged)');
+    }
+    return problems;
   }
 }

@@ -15,8 +15,18 @@ export function sagaTopics(prefix = '', partitionsOverride?: number): TopicSpec[
   ]);
 }
 
+/** How many brokers hold each partition, and how many must have a write before it counts. */
+export interface TopicReplication {
+  factor: number;
+  minInsyncReplicas: number;
+}
+
 /** Creates missing topics explicitly (the broker does not auto-create). Idempotent. */
-export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promise<string[]> {
+export async function ensureTopics(
+  brokers: string[],
+  specs: TopicSpec[],
+  replication: TopicReplication = { factor: 1, minInsyncReplicas: 1 },
+): Promise<string[]> {
   const admin = createKafka('topic-admin', brokers).admin();
   await admin.connect();
   try {
@@ -25,7 +35,12 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[]): Promi
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: false,
-        topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions, replicationFactor: 1 })),
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.numPartitions,
+          replicationFactor: replication.factor,
+          configEntries: [{ name: 'min.insync.replicas', value: String(replication.minInsyncReplicas) }],
+        })),
       });
       await waitForLeaders(
         admin,
