@@ -10,6 +10,7 @@ import { createRedis } from './cache/redis';
 import { ServiceConfig } from './config/service-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { ShutdownDrain } from './health/shutdown-drain';
 import { kafkaCheck, outboxRelayCheck, postgresCheck, READINESS_CHECKS, redisCheck } from './health/readiness';
 import { KafkaProbe } from './messaging/kafka-probe';
 import { DEFAULT_MESSAGING, MessagingSettings } from './messaging/messaging-settings';
@@ -88,6 +89,7 @@ export class PlatformModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         TracingShutdown,
+        { provide: ShutdownDrain, useFactory: () => new ShutdownDrain(config.SHUTDOWN_DRAIN_MS) },
         ...redisProviders,
         ConsumerLagMonitor,
         {

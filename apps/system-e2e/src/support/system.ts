@@ -10,6 +10,7 @@ import { databaseUrl, TEST_ENV, uniqueSuffix } from './test-env';
 import { freePort } from './isolated-resources';
 import { ServiceName, ServiceProcess, TEST_LOG_DIR } from './service-process';
 import { ImageRefs, runComposeJob, ServiceContainer } from './service-container';
+import { RoundRobinProxy } from './round-robin-proxy';
 import { join } from 'node:path';
 
 export type Env = Record<string, string>;
@@ -24,6 +25,11 @@ export interface SystemOptions {
    * docker-compose.yml entry; the images' own migration/topic jobs prepare an empty database.
    */
   containers?: ImageRefs;
+  /**
+   * Process mode with this many processes of each service (default 1); gateway and inventory
+   * replicas are reached through a RoundRobinProxy each, standing in for a Kubernetes Service.
+   */
+  replicas?: number;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
   brokers?: string;
   /** Replicas of the test's topics (default 1; a three-broker cluster: 3 with min.insync.replicas 2). */
@@ -57,6 +63,8 @@ export class TestSystem {
   inventory!: HttpApp;
   payment!: HttpApp;
   readonly processes = new Map<ServiceName, ServiceProcess | ServiceContainer>();
+  private readonly replicaSets = new Map<ServiceName, ServiceProcess[]>();
+  private readonly proxies: RoundRobinProxy[] = [];
   /** What the migration/topic jobs printed (container mode). */
   readonly jobOutput: string[] = [];
   gatewayUrl = '';
@@ -119,6 +127,7 @@ export class TestSystem {
       await createTestTopics(this.brokers, this.prefix, this.options.topicReplication);
     }
     await this.recorder.start();
+    if ((this.options.replicas ?? 1) > 1) return this.bootReplicas(this.options.replicas!);
     if (this.options.processes || this.options.containers) return this.bootProcesses();
 
     this.inventory = await createInventoryApp(loadConfig(InventoryConfig, { ...this.baseEnv(), ...this.inventoryDatabase(), ...this.options.inventory }));
@@ -152,6 +161,44 @@ export class TestSystem {
     this.gatewayUrl = this.processes.get('order-gateway')!.url;
   }
 
+  private async bootReplicas(count: number): Promise<void> {
+    const logLevel = { LOG_LEVEL: process.env.TEST_PROCESS_LOG_LEVEL ?? 'info' };
+    const start = async (service: ServiceName, env: Env): Promise<ServiceProcess[]> => {
+      const replicas: ServiceProcess[] = [];
+      for (let index = 0; index < count; index++) {
+        const replica = new ServiceProcess(
+          service,
+          await freePort(),
+          { ...this.baseEnv(), ...logLevel, ...env },
+          join(TEST_LOG_DIR, `${this.prefix}${service}-${index}.log`),
+        );
+        replicas.push(replica);
+        await replica.start();
+      }
+      this.replicaSets.set(service, replicas);
+      this.processes.set(service, replicas[0]);
+      return replicas;
+    };
+    const inventory = await RoundRobinProxy.start(
+      (await start('inventory-service', { ...this.inventoryDatabase(), ...this.options.inventory })).map((replica) => replica.url),
+    );
+    this.proxies.push(inventory);
+    await start('payment-service', { ...this.options.payment });
+    const gateway = await RoundRobinProxy.start(
+      (await start('order-gateway', { INVENTORY_URL: inventory.url, ...this.options.gateway })).map((replica) => replica.url),
+    );
+    this.proxies.push(gateway);
+    this.inventoryUrl = inventory.url;
+    this.gatewayUrl = gateway.url;
+  }
+
+  /** Replica mode: every process of a service. */
+  replicas(service: ServiceName): ServiceProcess[] {
+    const replicas = this.replicaSets.get(service);
+    if (!replicas) throw new Error('start the TestSystem with { replicas: 2 }');
+    return replicas;
+  }
+
   /** Each image's compose job (`<service>-migrate`): its schema's migrations, then the topics. */
   private async runMigrationJobs(images: ImageRefs): Promise<void> {
     for (const service of ['order-gateway', 'inventory-service', 'payment-service'] as const) {
@@ -167,6 +214,8 @@ export class TestSystem {
   }
 
   async stop(): Promise<void> {
+    for (const proxy of this.proxies) await proxy.stop();
+    for (const replicas of this.replicaSets.values()) for (const replica of replicas) await replica.kill('SIGTERM').catch(() => undefined);
     for (const child of this.processes.values()) await child.kill('SIGTERM').catch(() => undefined);
     for (const app of [this.gateway, this.payment, this.inventory]) {
       await app?.close().catch((error) => console.warn(`closing an app failed: ${(error as Error).message}`));

@@ -74,6 +74,16 @@ export class ServiceConfig {
   @MinLength(16)
   AUTH_JWT_SECRET = DEVELOPMENT_JWT_SECRET;
 
+  /**
+   * On SIGTERM, how long `/ready` answers 503 while requests are still served, before the
+   * shutdown goes on: at least the readiness probe period of whatever routes traffic here.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SHUTDOWN_DRAIN_MS = 0;
+
   /** OTLP/HTTP endpoint for traces; tracing records nothing without it. */
   @IsOptional()
   @IsString()

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Req } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem-details';
+import { ShutdownDrain } from './shutdown-drain';
 import { READINESS_CHECKS, READINESS_DEADLINE_MS, ReadinessCheck, withTimeout } from './readiness';
 
 @ApiExcludeController()
@@ -13,7 +14,10 @@ export class HealthController {
   private readonly logger = new Logger(HealthController.name);
   private readonly down = new Set<string>();
 
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+  constructor(
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+    private readonly drain: ShutdownDrain,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get('health')
@@ -28,6 +32,19 @@ export class HealthController {
    */
   @Get('ready')
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (this.drain.isDraining) {
+      await reply
+        .status(503)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({
+          type: 'https://order-platform.dev/problems/not-ready',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'Not ready: shutting down.',
+          instance: request.url.split('?')[0],
+        });
+      return;
+    }
     const results = await Promise.all(
       this.checks.map(async (dependency) => {
         try {
