@@ -64,7 +64,7 @@ export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     const { config, service } = options;
     const redisProviders: Provider[] = options.redis
-      ? [{ provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service) }, RedisLifecycle]
+      ? [{ provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service, config.redisSentinels) }, RedisLifecycle]
       : [];
     return {
       module: PlatformModule,

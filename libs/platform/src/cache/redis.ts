@@ -1,11 +1,37 @@
 import { Redis } from 'ioredis';
 
+/** Redis Sentinel: the sentinels' addresses and the name they know the primary by. */
+export interface RedisSentinels {
+  addresses: string[];
+  primaryName: string;
+}
+
 /**
  * A Redis client that fails fast while Redis is away (no offline queue, one retry
  * per command) and reconnects by itself; callers fall back or answer 503.
+ * With sentinels, it asks them for the current primary on every (re)connect, so after a
+ * failover it reconnects to the promoted replica; REDIS_URL then gives only password and db.
  */
-export function createRedis(url: string, keyPrefix: string, name: string): Redis {
-  return new Redis(url, {
+export function createRedis(url: string, keyPrefix: string, name: string, sentinels?: RedisSentinels): Redis {
+  if (sentinels) {
+    const parsed = new URL(url);
+    return new Redis({
+      ...clientOptions(keyPrefix, name),
+      sentinels: sentinels.addresses.map((address) => {
+        const [host, port] = address.split(':');
+        return { host, port: Number(port) };
+      }),
+      name: sentinels.primaryName,
+      password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+      db: Number(parsed.pathname.slice(1)) || 0,
+      sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+    });
+  }
+  return new Redis(url, clientOptions(keyPrefix, name));
+}
+
+function clientOptions(keyPrefix: string, name: string) {
+  return {
     keyPrefix,
     connectionName: name,
     lazyConnect: false,
@@ -13,6 +39,6 @@ export function createRedis(url: string, keyPrefix: string, name: string): Redis
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     commandTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  };
 }

@@ -36,6 +36,18 @@ export class ServiceConfig {
   @MaxLength(64)
   REDIS_KEY_PREFIX = '';
 
+  /**
+   * Redis Sentinel (host:port,host:port,...): when set, the client asks these for the primary
+   * named REDIS_SENTINEL_NAME and follows failovers; REDIS_URL then gives only password and db.
+   */
+  @IsOptional()
+  @Matches(/^([^,\s:]+:[0-9]+(,[^,\s:]+:[0-9]+)*)?$/)
+  REDIS_SENTINELS?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  REDIS_SENTINEL_NAME = 'orders';
+
   /** Comma-separated host:port list. */
   @IsString()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/)
@@ -91,6 +103,10 @@ export class ServiceConfig {
 
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
+  }
+
+  get redisSentinels(): { addresses: string[]; primaryName: string } | undefined {
+    return this.REDIS_SENTINELS ? { addresses: this.REDIS_SENTINELS.split(','), primaryName: this.REDIS_SENTINEL_NAME } : undefined;
   }
 
   get isProduction(): boolean {
