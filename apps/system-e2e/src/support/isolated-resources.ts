@@ -18,8 +18,8 @@ export async function createTestDatabase(name: string): Promise<void> {
 }
 
 /** An empty database (the test runs the migrations itself, e.g. the images' migration jobs). */
-export async function createEmptyDatabase(name: string): Promise<void> {
-  const admin = new Client({ connectionString: TEST_ENV.adminDatabaseUrl });
+export async function createEmptyDatabase(name: string, adminUrl = TEST_ENV.adminDatabaseUrl): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${name}"`);

@@ -1,6 +1,6 @@
-import { createInventoryApp, InventoryConfig } from '@orders/inventory-service';
-import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
-import { createPaymentApp, PaymentConfig } from '@orders/payment-service';
+import { createInventoryApp, InventoryConfig, migrateInventory } from '@orders/inventory-service';
+import { createGatewayApp, GatewayConfig, migrateGateway } from '@orders/order-gateway';
+import { createPaymentApp, migratePayment, PaymentConfig } from '@orders/payment-service';
 import { HttpApp, loadConfig, TopicReplication } from '@orders/platform';
 import { Pool } from 'pg';
 import request from 'supertest';
@@ -16,6 +16,11 @@ import { join } from 'node:path';
 export type Env = Record<string, string>;
 
 export interface SystemOptions {
+  /**
+   * Every service and the test reach PostgreSQL on this port (e.g. a TcpProxy in front of a
+   * private primary); the test database is created there empty and migrated.
+   */
+  postgresPort?: number;
   /** Reach PostgreSQL on another port for one service (e.g. through a TcpProxy the test can cut). */
   inventoryDatabasePort?: number;
   /** Run each service as its own OS process (from `npm run build`) instead of in this one. */
@@ -71,7 +76,7 @@ export class TestSystem {
   inventoryUrl = '';
 
   private constructor(private readonly options: SystemOptions) {
-    this.db = new Pool({ connectionString: databaseUrl(this.database), max: 4 });
+    this.db = new Pool({ connectionString: this.databaseUrl(), max: 4 });
     // An idle client cut by DROP DATABASE … WITH (FORCE) at teardown is not a test failure.
     this.db.on('error', () => undefined);
     this.recorder = new EventRecorder(this.brokers, this.prefix);
@@ -97,7 +102,7 @@ export class TestSystem {
     return {
       NODE_ENV: 'test',
       LOG_LEVEL: TEST_ENV.logLevel,
-      DATABASE_URL: databaseUrl(this.database),
+      DATABASE_URL: this.databaseUrl(),
       DB_POOL_SIZE: '5',
       REDIS_URL: TEST_ENV.redisUrl,
       REDIS_KEY_PREFIX: this.prefix,
@@ -111,6 +116,13 @@ export class TestSystem {
     };
   }
 
+  /** The test database's URL, on the private PostgreSQL port when there is one. */
+  private databaseUrl(): string {
+    const url = new URL(databaseUrl(this.database));
+    if (this.options.postgresPort) url.port = String(this.options.postgresPort);
+    return url.toString();
+  }
+
   private inventoryDatabase(): Env {
     if (!this.options.inventoryDatabasePort) return {};
     const url = new URL(databaseUrl(this.database));
@@ -119,7 +131,14 @@ export class TestSystem {
   }
 
   private async boot(): Promise<void> {
-    if (this.options.containers) {
+    if (this.options.postgresPort) {
+      await createEmptyDatabase(this.database, this.databaseUrl().replace(`/${this.database}`, '/postgres'));
+      const env = { DATABASE_URL: this.databaseUrl() };
+      await migrateGateway(loadConfig(GatewayConfig, env));
+      await migrateInventory(loadConfig(InventoryConfig, env));
+      await migratePayment(loadConfig(PaymentConfig, env));
+      await createTestTopics(this.brokers, this.prefix, this.options.topicReplication);
+    } else if (this.options.containers) {
       await createEmptyDatabase(this.database);
       await this.runMigrationJobs(this.options.containers);
     } else {
