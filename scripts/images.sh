@@ -133,7 +133,8 @@ cmd_build() {
   done
   # Service images of older sources, unused for a day, go (the layer cache stays).
   podman image prune --all --force --filter "label=$INPUTS_LABEL" --filter until=24h >/dev/null 2>&1 || true
-  cmd_refs
+  # The images just built, by the hash they were built from (sources may change meanwhile).
+  for s in "${SERVICES[@]}"; do echo "$s $(service_ref "$s" "$hash")"; done
 }
 
 cmd_sizes() {
