@@ -90,7 +90,8 @@ export class PrivateRedisSentinel {
   }
 
   private spawn(name: string, args: string[]): void {
-    this.processes.set(name, spawn('redis-server', args, { stdio: 'ignore' }));
+    // In the scratch directory: a replica writes the RDB it receives to its working directory.
+    this.processes.set(name, spawn('redis-server', args, { stdio: 'ignore', cwd: this.dir }));
   }
 
   private async waitForPing(port: number): Promise<void> {
