@@ -6,6 +6,10 @@
 #   scripts/kafka.sh stop     SIGTERM the broker by its pid file (SIGKILL after 30 s)
 #   scripts/kafka.sh status   running / not running (exit 0 / 3)
 #   scripts/kafka.sh reset    stop and delete the data dir (next start formats a fresh cluster)
+#   scripts/kafka.sh cluster start|stop|status|reset
+#                             a three-broker KRaft cluster (each node broker+controller, small heaps)
+#                             with replication factor 3 and min.insync.replicas=2 by default;
+#                             `cluster start` also brings back a node that was stopped or killed
 #
 # Env: KAFKA_DATA_DIR (default .local/kafka/data), KAFKA_HEAP (default "-Xms256m -Xmx512m"),
 #      KAFKA_PORT / KAFKA_CONTROLLER_PORT (default 9092 / 9093) with KAFKA_INSTANCE_DIR (default
@@ -14,6 +18,10 @@
 #      KAFKA_EXTRA_PROPERTIES: a properties file whose entries replace or add to the generated
 #      server.properties (e.g. a SASL_SSL listener), KAFKA_ADD_SCRAM: SCRAM credentials created
 #      when the storage is formatted, one per line (`SCRAM-SHA-512=[name=app,password=secret]`).
+# Cluster env: KAFKA_CLUSTER_DIR (default .local/kafka-cluster; node n in node-<n>/),
+#      KAFKA_CLUSTER_PORTS / KAFKA_CLUSTER_CONTROLLER_PORTS (default "29092 29093 29094" /
+#      "29192 29193 29194"), KAFKA_HEAP (default "-Xms128m -Xmx256m" per node).
+#      Per node it runs this script with KAFKA_NODE_ID, KAFKA_QUORUM_VOTERS and KAFKA_EXTRA_PROPS.
 # Files: jars in .local/kafka/libs, logs in .local/kafka/logs (server.log, server.out),
 #        pid in .local/kafka/kafka.pid, cluster id in .local/kafka/cluster.id.
 set -euo pipefail
@@ -128,6 +136,10 @@ write_props() {
       echo "# from KAFKA_EXTRA_PROPERTIES ($extra)"
       cat "$extra"
     fi
+    # A cluster node's own settings (later keys win in a properties file).
+    [[ -n "${KAFKA_NODE_ID:-}" ]] && echo "node.id=$KAFKA_NODE_ID"
+    [[ -n "${KAFKA_QUORUM_VOTERS:-}" ]] && echo "controller.quorum.voters=$KAFKA_QUORUM_VOTERS"
+    [[ -n "${KAFKA_EXTRA_PROPS:-}" ]] && printf '%s\n' "$KAFKA_EXTRA_PROPS"
   } >"$PROPS.tmp"
   mv "$PROPS.tmp" "$PROPS"
 }
@@ -307,7 +319,66 @@ cmd_reset() {
   log "data deleted (${DATA_DIR#"$ROOT"/}); next start formats a fresh cluster"
 }
 
+# ---- three-broker cluster: each node is this script's single broker with its own ports and dir.
+CLUSTER_DIR="${KAFKA_CLUSTER_DIR:-$ROOT/.local/kafka-cluster}"
+read -r -a CLUSTER_PORTS <<<"${KAFKA_CLUSTER_PORTS:-29092 29093 29094}"
+read -r -a CLUSTER_CONTROLLER_PORTS <<<"${KAFKA_CLUSTER_CONTROLLER_PORTS:-29192 29193 29194}"
+# What a three-broker cluster is for: every partition on all three, writes acknowledged by two
+# (acks=all), so one broker can die without losing an acknowledged event or stopping writes.
+CLUSTER_PROPS="default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2"
+
+cluster_node() { # $1 = node number (1..3), $2 = command of this script
+  local n=$1 voters="" i
+  for i in 1 2 3; do voters+="${voters:+,}$i@$HOST:${CLUSTER_CONTROLLER_PORTS[i - 1]}"; done
+  KAFKA_INSTANCE_DIR="$CLUSTER_DIR/node-$n" KAFKA_DATA_DIR="$CLUSTER_DIR/node-$n/data" \
+    KAFKA_PORT="${CLUSTER_PORTS[n - 1]}" KAFKA_CONTROLLER_PORT="${CLUSTER_CONTROLLER_PORTS[n - 1]}" \
+    KAFKA_NODE_ID="$n" KAFKA_QUORUM_VOTERS="$voters" KAFKA_EXTRA_PROPS="$CLUSTER_PROPS" \
+    KAFKA_HEAP="${KAFKA_HEAP:-"-Xms128m -Xmx256m"}" bash "${BASH_SOURCE[0]}" "$2"
+}
+
+cmd_cluster() {
+  local n pids=() rc=0
+  case "${1:-}" in
+    start)
+      cmd_fetch
+      mkdir -p "$CLUSTER_DIR"
+      # One cluster id for the three nodes' storage.
+      if [[ ! -s "$CLUSTER_DIR/cluster.id" ]]; then
+        # shellcheck disable=SC2046
+        "$JAVA" $(java_log_opts tools.log) -cp "$LIBS/*" kafka.tools.StorageTool random-uuid >"$CLUSTER_DIR/cluster.id"
+      fi
+      for n in 1 2 3; do
+        mkdir -p "$CLUSTER_DIR/node-$n"
+        cp "$CLUSTER_DIR/cluster.id" "$CLUSTER_DIR/node-$n/cluster.id"
+      done
+      # In parallel: a node is "started" only once a quorum of controllers (two) is up.
+      for n in 1 2 3; do cluster_node "$n" start & pids+=($!); done
+      for n in "${pids[@]}"; do wait "$n" || rc=1; done
+      ((rc == 0)) || die "cluster start failed (logs: ${CLUSTER_DIR#"$ROOT"/}/node-*/logs)"
+      log "cluster up - bootstrap $(cluster_bootstrap)"
+      ;;
+    stop | status | reset)
+      for n in 1 2 3; do cluster_node "$n" "$1" || rc=$?; done
+      [[ "$1" == reset ]] && rm -f "$CLUSTER_DIR/cluster.id"
+      return "$rc"
+      ;;
+    *) echo "usage: $0 cluster start|stop|status|reset" >&2; exit 2 ;;
+  esac
+}
+
+cluster_bootstrap() {
+  local p out=""
+  for p in "${CLUSTER_PORTS[@]}"; do out+="${out:+,}$HOST:$p"; done
+  echo "$out"
+}
+
 case "${1:-}" in
+  cluster) shift; cmd_cluster "$@" ;;
   fetch) cmd_fetch ;;
   start) cmd_start ;;
   stop) cmd_stop ;;

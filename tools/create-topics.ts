@@ -10,7 +10,10 @@ async function main(): Promise<void> {
       topicHours: config.KAFKA_TOPIC_RETENTION_HOURS,
       deadLetterHours: config.KAFKA_DEAD_LETTER_RETENTION_HOURS,
     }),
-    config.kafkaSecurity,
+    {
+      security: config.kafkaSecurity,
+      replication: { factor: config.KAFKA_TOPIC_REPLICATION_FACTOR, minInsyncReplicas: config.KAFKA_TOPIC_MIN_INSYNC_REPLICAS },
+    },
   );
   console.log(created.length > 0 ? `topics: created ${created.join(', ')}` : 'topics: all present');
 }

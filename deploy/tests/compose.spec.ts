@@ -44,29 +44,22 @@ describe('docker/docker-compose.yml', () => {
     expect(valid ? [] : validate.errors).toEqual([]);
   });
 
-  it('runs Kafka (KRaft), Postgres, Redis, the three apps, Jaeger, Prometheus and Grafana', () => {
+  it('runs Kafka (KRaft), Postgres, Redis, the three apps each from its own image after its migration job, Jaeger, Prometheus and Grafana', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining([
-        'kafka',
-        'postgres',
-        'redis',
-        'order-gateway',
-        'inventory-service',
-        'payment-service',
-        'jaeger',
-        'prometheus',
-        'grafana',
-        'init',
-      ]),
+      expect.arrayContaining(['kafka', 'postgres', 'redis', 'order-gateway', 'inventory-service', 'payment-service', 'jaeger', 'prometheus', 'grafana']),
     );
     expect(compose.services.kafka.image).toBe('apache/kafka:3.9.1');
     for (const app of ['order-gateway', 'inventory-service', 'payment-service']) {
       const s = compose.services[app];
+      const job = compose.services[`${app}-migrate`];
+      expect(s.image).toBe(`order-platform/${app}:dev`);
+      expect(s.build.args).toEqual({ APP: app });
       expect(s.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
-      expect(s).toMatchObject({ user: '10001:10001', read_only: true, cap_drop: ['ALL'] });
-      expect(s.depends_on.init.condition).toBe('service_completed_successfully');
+      for (const hardened of [s, job]) expect(hardened).toMatchObject({ user: '10001:10001', read_only: true, cap_drop: ['ALL'] });
+      expect(s.depends_on[`${app}-migrate`].condition).toBe('service_completed_successfully');
+      expect(job.image).toBe(s.image);
+      expect(job.command.join(' ')).toContain(`node dist/apps/${app}/src/migrate.js && node dist/tools/create-topics.js`);
     }
-    expect(compose.services.init.command.join(' ')).toContain('node dist/tools/migrate.js && node dist/tools/create-topics.js');
   });
 
   it('refers only to files, services and volumes that exist', () => {

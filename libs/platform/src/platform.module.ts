@@ -10,6 +10,7 @@ import { createRedis } from './cache/redis';
 import { ServiceConfig } from './config/service-config';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { ShutdownDrain } from './health/shutdown-drain';
 import { kafkaCheck, outboxRelayCheck, postgresCheck, READINESS_CHECKS, redisCheck } from './health/readiness';
 import { KafkaProbe } from './messaging/kafka-probe';
 import { DEFAULT_MESSAGING, MessagingSettings } from './messaging/messaging-settings';
@@ -81,7 +82,13 @@ export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     const { config, service } = options;
     const redisProviders: Provider[] = options.redis
-      ? [{ provide: REDIS, useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service, config.redisTls) }, RedisLifecycle]
+      ? [
+          {
+            provide: REDIS,
+            useFactory: () => createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, service, { tls: config.redisTls, sentinels: config.redisSentinels }),
+          },
+          RedisLifecycle,
+        ]
       : [];
     return {
       module: PlatformModule,
@@ -106,6 +113,7 @@ export class PlatformModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         TracingShutdown,
+        { provide: ShutdownDrain, useFactory: () => new ShutdownDrain(config.SHUTDOWN_DRAIN_MS) },
         ...redisProviders,
         ConsumerLagMonitor,
         {

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createTestTopics } from '../support/isolated-resources';
-import { PrivatePostgres } from '../support/private-postgres';
+import { PrivatePostgres } from '../support/private-postgres-tls';
 import { CertificateFiles, makeTestCertificates } from '../support/test-certificates';
 import { TEST_ENV, uniqueSuffix } from '../support/test-env';
 

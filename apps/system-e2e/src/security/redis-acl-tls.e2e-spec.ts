@@ -31,7 +31,7 @@ describe('Redis with an ACL user over TLS (rediss://)', () => {
   });
 
   function client(url: string, caFile = certificates.caCert): Redis {
-    const redisClient = createRedis(url, '', 'test', { caFile });
+    const redisClient = createRedis(url, '', 'test', { tls: { caFile } });
     redisClient.on('error', () => undefined);
     clients.push(redisClient);
     return redisClient;

@@ -12,6 +12,7 @@ export interface RecordedEvent {
 export class EventRecorder {
   readonly events: RecordedEvent[] = [];
   private consumer: Consumer | null = null;
+  private stopped = false;
 
   constructor(
     private readonly brokers: string[],
@@ -20,7 +21,13 @@ export class EventRecorder {
   ) {}
 
   async start(): Promise<void> {
-    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers, this.security).consumer({ groupId: `${this.prefix}recorder`, maxWaitTimeInMs: 200 });
+    this.consumer = createKafka(`${this.prefix}recorder`, this.brokers, this.security).consumer({
+      groupId: `${this.prefix}recorder`,
+      maxWaitTimeInMs: 200,
+      // Ride out a broker that is down (as the services do), and never restart once stopped:
+      // a restart scheduled before stop() would outlive the test file.
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER, restartOnFailure: async () => !this.stopped },
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: ALL_TOPICS.map((topic) => topicName(topic, this.prefix)), fromBeginning: true });
     await this.consumer.run({
@@ -37,6 +44,7 @@ export class EventRecorder {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.disconnect();
   }
 

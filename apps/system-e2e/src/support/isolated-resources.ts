@@ -1,5 +1,6 @@
-import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, KafkaSecurity, sagaTopics } from '@orders/platform';
+import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, KafkaSecurity, sagaTopics, TopicReplication } from '@orders/platform';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import { sign } from 'jsonwebtoken';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
@@ -11,6 +12,17 @@ export async function createTestDatabase(name: string): Promise<void> {
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** An empty database (the test runs the migrations itself, e.g. the images' migration jobs). */
+export async function createEmptyDatabase(name: string, adminUrl = TEST_ENV.adminDatabaseUrl): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
@@ -44,8 +56,43 @@ export async function releaseTestResources(
   }
 }
 
-export async function createTestTopics(brokers: string[], prefix: string, kafkaSecurity?: KafkaSecurity): Promise<void> {
-  await ensureTopics(brokers, sagaTopics(prefix, 3), kafkaSecurity);
+export async function createTestTopics(
+  brokers: string[],
+  prefix: string,
+  options: { security?: KafkaSecurity; replication?: TopicReplication } = {},
+): Promise<void> {
+  const specs = sagaTopics(prefix, 3);
+  await ensureTopics(brokers, specs, options);
+  if (brokers.length > 1)
+    await waitUntilEveryBrokerKnows(
+      brokers,
+      specs.map((spec) => spec.topic),
+    );
+}
+
+/**
+ * A new topic reaches each broker's metadata cache a moment apart (KRaft propagates it);
+ * a client that asks a broker that has not caught up is told the topic does not exist.
+ */
+async function waitUntilEveryBrokerKnows(brokers: string[], topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const broker of brokers) {
+    const admin = new Kafka({ clientId: 'topic-probe', brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    await admin.connect();
+    try {
+      for (;;) {
+        const known = await admin
+          .fetchTopicMetadata({ topics })
+          .then(({ topics: metadata }) => metadata.every((topic) => topic.partitions.every((partition) => partition.leader >= 0)))
+          .catch(() => false);
+        if (known) break;
+        if (Date.now() > deadline) throw new Error(`broker ${broker} does not know the test's topics after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }
 
 export function testToken(userId: string, roles: string[] = [], expiresIn = 600): string {

@@ -1,104 +1,96 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from './isolated-resources';
-import { CertificateFiles } from './test-certificates';
 
 const run = promisify(execFile);
 
-async function postgresBin(name: string): Promise<string> {
-  const versions = (await readdir('/usr/lib/postgresql')).sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error('no PostgreSQL under /usr/lib/postgresql');
+/** The newest installed PostgreSQL's binaries (Debian layout). */
+function binary(name: string): string {
+  const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
   return join('/usr/lib/postgresql', versions[0], 'bin', name);
 }
 
-/** PostgreSQL refuses to run as root: as root, exec it as the `postgres` user (same pid, so it can be signalled). */
-const asPostgres = (command: string, args: string[]): [string, string[]] =>
-  process.getuid?.() === 0 ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--clear-groups', '--', command, ...args]] : [command, args];
+/** PostgreSQL refuses to run as root: the server tools run as the `postgres` user when we are root. */
+async function asPostgres(command: string, args: string[]): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  await run(asRoot ? 'runuser' : binary(command), asRoot ? ['-u', 'postgres', '--', binary(command), ...args] : args, { timeout: 60_000 });
+}
 
 /**
- * A PostgreSQL cluster of the test's own (initdb on a free port, no persistence worth the
- * name) that accepts TLS connections only, with the test's certificates.
+ * A private PostgreSQL primary and a streaming standby made from it with pg_basebackup, on
+ * ports of their own (synchronous replication: a commit is acknowledged once the standby has
+ * it, so promoting the standby loses no acknowledged commit). A test kills the primary and
+ * promotes the standby without touching the shared PostgreSQL.
  */
-export class PrivatePostgres {
-  private process: ChildProcess | null = null;
-
+export class PrivatePostgresPair {
   private constructor(
-    readonly port: number,
+    readonly primaryPort: number,
+    readonly standbyPort: number,
     private readonly dir: string,
   ) {}
 
-  static async startWithTls(certificates: CertificateFiles): Promise<PrivatePostgres> {
-    const dir = await mkdtemp(join(tmpdir(), 'orders-pg-'));
-    const data = join(dir, 'data');
-    const postgres = new PrivatePostgres(await freePort(), dir);
-    if (process.getuid?.() === 0) await run('chown', ['-R', 'postgres:postgres', dir]);
-    await run(...asPostgres(await postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']));
-    for (const [from, to] of [
-      [certificates.serverCert, 'server.crt'],
-      [certificates.serverKey, 'server.key'],
-      [certificates.caCert, 'ca.crt'],
-    ]) {
-      await copyFile(from, join(data, to));
-      await chmod(join(data, to), 0o600);
-      if (process.getuid?.() === 0) await run('chown', ['postgres:postgres', join(data, to)]);
+  static async start(): Promise<PrivatePostgresPair> {
+    const dir = mkdtempSync('/tmp/pg-pair-');
+    if (process.getuid?.() === 0) {
+      const { uid, gid } = await postgresIds();
+      chownSync(dir, uid, gid);
     }
-    // TLS or nothing over TCP: a plaintext connection is refused by pg_hba.
-    await writeFile(join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n');
-    await postgres.start(data);
-    return postgres;
+    const pair = new PrivatePostgresPair(await freePort(), await freePort(), dir);
+    await asPostgres('initdb', ['-D', pair.data('primary'), '--auth=trust', '-U', 'postgres', '--no-sync']);
+    await pair.startServer('primary', pair.primaryPort, ['-c wal_level=replica', '-c max_wal_senders=4']);
+    await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(pair.primaryPort), '-U', 'postgres', '-D', pair.data('standby'), '-R', '-X', 'stream']);
+    await pair.startServer('standby', pair.standbyPort, []);
+    // From now on a commit waits for the standby (set after the base backup, so the standby,
+    // once promoted, does not wait for a standby of its own).
+    await pair.query(pair.primaryPort, `ALTER SYSTEM SET synchronous_standby_names = '*'`);
+    await pair.query(pair.primaryPort, 'SELECT pg_reload_conf()');
+    return pair;
   }
 
-  /** A connection URL; `host` is `localhost` (the certificate's name) unless told otherwise. */
-  url(database: string, query = '', host = 'localhost'): string {
-    return `postgres://postgres@${host}:${this.port}/${database}${query ? `?${query}` : ''}`;
+  /** SIGKILL of the primary's postmaster: a crash; its backends exit when they notice. */
+  killPrimary(): void {
+    const pid = Number(readFileSync(join(this.data('primary'), 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
   }
 
-  private async start(data: string): Promise<void> {
-    const [command, args] = asPostgres(await postgresBin('postgres'), [
-      '-D',
-      data,
-      '-p',
-      String(this.port),
-      '-k',
-      this.dir,
-      '-c',
-      'listen_addresses=localhost',
-      '-c',
-      'ssl=on',
-      '-c',
-      'fsync=off',
-      '-c',
-      'max_connections=40',
-    ]);
-    this.process = spawn(command, args, { stdio: 'ignore' });
-    const probe = () => new Client({ host: this.dir, port: this.port, user: 'postgres', database: 'postgres' });
-    for (let attempt = 0; ; attempt++) {
-      const client = probe();
-      try {
-        await client.connect();
-        await client.end();
-        return;
-      } catch (error) {
-        await client.end().catch(() => undefined);
-        if (attempt > 200 || this.process.exitCode !== null) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+  async promoteStandby(): Promise<void> {
+    await asPostgres('pg_ctl', ['promote', '-w', '-D', this.data('standby')]);
+  }
+
+  async stop(): Promise<void> {
+    for (const server of ['standby', 'primary']) {
+      await asPostgres('pg_ctl', ['stop', '-m', 'immediate', '-D', this.data(server)]).catch(() => undefined);
+    }
+    // Backends of a SIGKILLed postmaster may outlive it briefly; their files go anyway.
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async query(port: number, sql: string): Promise<void> {
+    const client = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
     }
   }
 
-  /** Stops this cluster only (by its own pid) and deletes its files. */
-  async destroy(): Promise<void> {
-    const child = this.process;
-    this.process = null;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT'); // fast shutdown
-      await exited;
-    }
-    await rm(this.dir, { recursive: true, force: true });
+  private data(server: string): string {
+    return join(this.dir, server);
   }
+
+  private async startServer(server: string, port: number, settings: string[]): Promise<void> {
+    const options = [`-p ${port}`, "-c listen_addresses='127.0.0.1'", `-c unix_socket_directories='${this.dir}'`, '-c fsync=off', ...settings].join(' ');
+    await asPostgres('pg_ctl', ['start', '-w', '-D', this.data(server), '-l', join(this.dir, `${server}.log`), '-o', options]);
+  }
+}
+
+async function postgresIds(): Promise<{ uid: number; gid: number }> {
+  const { stdout } = await run('id', ['postgres']);
+  const uid = Number(/uid=(\d+)/.exec(stdout)![1]);
+  const gid = Number(/gid=(\d+)/.exec(stdout)![1]);
+  return { uid, gid };
 }

@@ -1,30 +1,49 @@
-import { createInventoryApp, InventoryConfig } from '@orders/inventory-service';
-import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
-import { createPaymentApp, PaymentConfig } from '@orders/payment-service';
-import { HttpApp, KafkaSecurity, loadConfig } from '@orders/platform';
+import { createInventoryApp, InventoryConfig, migrateInventory } from '@orders/inventory-service';
+import { createGatewayApp, GatewayConfig, migrateGateway } from '@orders/order-gateway';
+import { createPaymentApp, migratePayment, PaymentConfig } from '@orders/payment-service';
+import { HttpApp, KafkaSecurity, loadConfig, TopicReplication } from '@orders/platform';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
-import { createTestDatabase, createTestTopics, releaseTestResources, testToken } from './isolated-resources';
+import { createEmptyDatabase, createTestDatabase, createTestTopics, releaseTestResources, testToken } from './isolated-resources';
 import { databaseUrl, TEST_ENV, uniqueSuffix } from './test-env';
 import { freePort } from './isolated-resources';
 import { ServiceName, ServiceProcess, TEST_LOG_DIR } from './service-process';
+import { ImageRefs, runComposeJob, ServiceContainer } from './service-container';
+import { RoundRobinProxy } from './round-robin-proxy';
 import { join } from 'node:path';
 import { dropServiceRoles, migrateWithServiceRoles, ServiceRoleUrls, serviceRoleUrls } from './service-roles';
 
 export type Env = Record<string, string>;
 
 export interface SystemOptions {
+  /**
+   * Every service and the test reach PostgreSQL on this port (e.g. a TcpProxy in front of a
+   * private primary); the test database is created there empty and migrated.
+   */
+  postgresPort?: number;
   /** Reach PostgreSQL on another port for one service (e.g. through a TcpProxy the test can cut). */
   inventoryDatabasePort?: number;
   /** Run each service as its own OS process (from `npm run build`) instead of in this one. */
   processes?: boolean;
+  /**
+   * Run each service as a container from its image (scripts/images.sh), defined by its
+   * docker-compose.yml entry; the images' own migration/topic jobs prepare an empty database.
+   */
+  containers?: ImageRefs;
+  /**
+   * Process mode with this many processes of each service (default 1); gateway and inventory
+   * replicas are reached through a RoundRobinProxy each, standing in for a Kubernetes Service.
+   */
+  replicas?: number;
   /** Kafka bootstrap servers (default: the shared broker); failure tests bring their own. */
   brokers?: string;
   /** TLS/SASL of those brokers for the test's own clients (the services take it from `env`). */
   kafkaSecurity?: KafkaSecurity;
   /** Each service runs as its own database role (created by its migration step), not as the superuser. */
   serviceRoles?: boolean;
+  /** Replicas of the test's topics (default 1; a three-broker cluster: 3 with min.insync.replicas 2). */
+  topicReplication?: TopicReplication;
   /** Environment shared by the three services (e.g. payment delays). */
   env?: Env;
   gateway?: Env;
@@ -53,14 +72,18 @@ export class TestSystem {
   gateway!: HttpApp;
   inventory!: HttpApp;
   payment!: HttpApp;
-  readonly processes = new Map<ServiceName, ServiceProcess>();
+  readonly processes = new Map<ServiceName, ServiceProcess | ServiceContainer>();
+  private readonly replicaSets = new Map<ServiceName, ServiceProcess[]>();
+  private readonly proxies: RoundRobinProxy[] = [];
+  /** What the migration/topic jobs printed (container mode). */
+  readonly jobOutput: string[] = [];
   gatewayUrl = '';
   inventoryUrl = '';
   /** With `serviceRoles`: each service's DATABASE_URL. */
   readonly roleUrls: ServiceRoleUrls | null;
 
   private constructor(private readonly options: SystemOptions) {
-    this.db = new Pool({ connectionString: databaseUrl(this.database), max: 4 });
+    this.db = new Pool({ connectionString: this.databaseUrl(), max: 4 });
     // An idle client cut by DROP DATABASE … WITH (FORCE) at teardown is not a test failure.
     this.db.on('error', () => undefined);
     this.recorder = new EventRecorder(this.brokers, this.prefix, options.kafkaSecurity);
@@ -87,7 +110,7 @@ export class TestSystem {
     return {
       NODE_ENV: 'test',
       LOG_LEVEL: TEST_ENV.logLevel,
-      DATABASE_URL: databaseUrl(this.database),
+      DATABASE_URL: this.databaseUrl(),
       DB_POOL_SIZE: '5',
       REDIS_URL: TEST_ENV.redisUrl,
       REDIS_KEY_PREFIX: this.prefix,
@@ -105,6 +128,13 @@ export class TestSystem {
     return this.roleUrls ? { DATABASE_URL: this.roleUrls[service] } : {};
   }
 
+  /** The test database's URL, on the private PostgreSQL port when there is one. */
+  private databaseUrl(): string {
+    const url = new URL(databaseUrl(this.database));
+    if (this.options.postgresPort) url.port = String(this.options.postgresPort);
+    return url.toString();
+  }
+
   private inventoryDatabase(): Env {
     if (!this.options.inventoryDatabasePort) return this.databaseOf('inventory');
     const url = new URL(this.roleUrls?.inventory ?? databaseUrl(this.database));
@@ -113,11 +143,24 @@ export class TestSystem {
   }
 
   private async boot(): Promise<void> {
-    await createTestDatabase(this.database);
-    if (this.roleUrls) await migrateWithServiceRoles(this.database, this.roleUrls);
-    await createTestTopics(this.brokers, this.prefix, this.options.kafkaSecurity);
+    if (this.options.postgresPort) {
+      await createEmptyDatabase(this.database, this.databaseUrl().replace(`/${this.database}`, '/postgres'));
+      const env = { DATABASE_URL: this.databaseUrl() };
+      await migrateGateway(loadConfig(GatewayConfig, env));
+      await migrateInventory(loadConfig(InventoryConfig, env));
+      await migratePayment(loadConfig(PaymentConfig, env));
+      await createTestTopics(this.brokers, this.prefix, { replication: this.options.topicReplication });
+    } else if (this.options.containers) {
+      await createEmptyDatabase(this.database);
+      await this.runMigrationJobs(this.options.containers);
+    } else {
+      await createTestDatabase(this.database);
+      if (this.roleUrls) await migrateWithServiceRoles(this.database, this.roleUrls);
+      await createTestTopics(this.brokers, this.prefix, { security: this.options.kafkaSecurity, replication: this.options.topicReplication });
+    }
     await this.recorder.start();
-    if (this.options.processes) return this.bootProcesses();
+    if ((this.options.replicas ?? 1) > 1) return this.bootReplicas(this.options.replicas!);
+    if (this.options.processes || this.options.containers) return this.bootProcesses();
 
     await this.startInventory();
     this.payment = await createPaymentApp(loadConfig(PaymentConfig, { ...this.baseEnv(), ...this.databaseOf('payment'), ...this.options.payment }));
@@ -141,7 +184,8 @@ export class TestSystem {
       ['order-gateway', gatewayPort, { ...this.baseEnv(), ...logLevel, ...this.databaseOf('gateway'), INVENTORY_URL: inventoryUrl, ...this.options.gateway }],
     ];
     for (const [service, port, env] of specs) {
-      const child = new ServiceProcess(service, port, env, log(service));
+      const images = this.options.containers;
+      const child = images ? new ServiceContainer(service, images[service], port, env) : new ServiceProcess(service, port, env, log(service));
       this.processes.set(service, child);
       await child.start();
     }
@@ -164,14 +208,61 @@ export class TestSystem {
     await this.inventory.close();
   }
 
+  private async bootReplicas(count: number): Promise<void> {
+    const logLevel = { LOG_LEVEL: process.env.TEST_PROCESS_LOG_LEVEL ?? 'info' };
+    const start = async (service: ServiceName, env: Env): Promise<ServiceProcess[]> => {
+      const replicas: ServiceProcess[] = [];
+      for (let index = 0; index < count; index++) {
+        const replica = new ServiceProcess(
+          service,
+          await freePort(),
+          { ...this.baseEnv(), ...logLevel, ...env },
+          join(TEST_LOG_DIR, `${this.prefix}${service}-${index}.log`),
+        );
+        replicas.push(replica);
+        await replica.start();
+      }
+      this.replicaSets.set(service, replicas);
+      this.processes.set(service, replicas[0]);
+      return replicas;
+    };
+    const inventory = await RoundRobinProxy.start(
+      (await start('inventory-service', { ...this.inventoryDatabase(), ...this.options.inventory })).map((replica) => replica.url),
+    );
+    this.proxies.push(inventory);
+    await start('payment-service', { ...this.databaseOf('payment'), ...this.options.payment });
+    const gateway = await RoundRobinProxy.start(
+      (await start('order-gateway', { ...this.databaseOf('gateway'), INVENTORY_URL: inventory.url, ...this.options.gateway })).map((replica) => replica.url),
+    );
+    this.proxies.push(gateway);
+    this.inventoryUrl = inventory.url;
+    this.gatewayUrl = gateway.url;
+  }
+
+  /** Replica mode: every process of a service. */
+  replicas(service: ServiceName): ServiceProcess[] {
+    const replicas = this.replicaSets.get(service);
+    if (!replicas) throw new Error('start the TestSystem with { replicas: 2 }');
+    return replicas;
+  }
+
+  /** Each image's compose job (`<service>-migrate`): its schema's migrations, then the topics. */
+  private async runMigrationJobs(images: ImageRefs): Promise<void> {
+    for (const service of ['order-gateway', 'inventory-service', 'payment-service'] as const) {
+      this.jobOutput.push(await runComposeJob(`${service}-migrate`, images[service], this.baseEnv()));
+    }
+  }
+
   /** Process mode: the service's OS process (kill it with SIGKILL, start it again). */
-  process(service: ServiceName): ServiceProcess {
+  process(service: ServiceName): ServiceProcess | ServiceContainer {
     const child = this.processes.get(service);
-    if (!child) throw new Error('start the TestSystem with { processes: true }');
+    if (!child) throw new Error('start the TestSystem with { processes: true } or { containers }');
     return child;
   }
 
   async stop(): Promise<void> {
+    for (const proxy of this.proxies) await proxy.stop();
+    for (const replicas of this.replicaSets.values()) for (const replica of replicas) await replica.kill('SIGTERM').catch(() => undefined);
     for (const child of this.processes.values()) await child.kill('SIGTERM').catch(() => undefined);
     for (const app of [this.gateway, this.payment, this.inventory]) {
       await app?.close().catch((error) => console.warn(`closing an app failed: ${(error as Error).message}`));

@@ -11,7 +11,7 @@ export class TcpProxy {
 
   private constructor(
     readonly port: number,
-    private readonly target: { host: string; port: number },
+    private target: { host: string; port: number },
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
@@ -35,6 +35,13 @@ export class TcpProxy {
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  /** Points new connections elsewhere (a Service after a failover); open ones are cut. */
+  async switchTo(target: { host: string; port: number }): Promise<void> {
+    await this.cut();
+    this.target = target;
+    await this.open();
   }
 
   /** Refuses new connections and cuts the open ones. */

@@ -63,6 +63,18 @@ export class ServiceConfig {
   @MaxLength(64)
   REDIS_KEY_PREFIX = '';
 
+  /**
+   * Redis Sentinel (host:port,host:port,...): when set, the client asks these for the primary
+   * named REDIS_SENTINEL_NAME and follows failovers; REDIS_URL then gives only password and db.
+   */
+  @IsOptional()
+  @Matches(/^([^,\s:]+:[0-9]+(,[^,\s:]+:[0-9]+)*)?$/)
+  REDIS_SENTINELS?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  REDIS_SENTINEL_NAME = 'orders';
+
   /** Comma-separated host:port list. */
   @IsString()
   @Matches(/^[^,\s]+(,[^,\s]+)*$/)
@@ -104,6 +116,23 @@ export class ServiceConfig {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{0,64}$/)
   KAFKA_TOPIC_PREFIX = '';
+
+  /**
+   * Replicas of each topic the topic job creates (create-topics; existing topics are left as
+   * they are): 3 on a production cluster, so a broker can fail without losing an event.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  KAFKA_TOPIC_REPLICATION_FACTOR = 1;
+
+  /** Replicas that must have an event before a producer (acks=all) is told it is written. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  KAFKA_TOPIC_MIN_INSYNC_REPLICAS = 1;
 
   /** Partitions of one topic consumed at the same time by this process. */
   @Type(() => Number)
@@ -211,6 +240,16 @@ export class ServiceConfig {
   @Max(50_000)
   RETENTION_BATCH_SIZE = 1_000;
 
+  /**
+   * On SIGTERM, how long `/ready` answers 503 while requests are still served, before the
+   * shutdown goes on: at least the readiness probe period of whatever routes traffic here.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  SHUTDOWN_DRAIN_MS = 0;
+
   /** OTLP/HTTP endpoint for traces; tracing records nothing without it. */
   @IsOptional()
   @IsString()
@@ -239,6 +278,10 @@ export class ServiceConfig {
 
   get migrationDatabaseUrl(): string {
     return this.MIGRATION_DATABASE_URL ?? this.DATABASE_URL;
+  }
+
+  get redisSentinels(): { addresses: string[]; primaryName: string } | undefined {
+    return this.REDIS_SENTINELS ? { addresses: this.REDIS_SENTINELS.split(','), primaryName: this.REDIS_SENTINEL_NAME } : undefined;
   }
 
   get isProduction(): boolean {
@@ -276,6 +319,9 @@ export class ServiceConfig {
     // Node refuses a server whose head may take longer than the whole request.
     if (this.HTTP_HEADERS_TIMEOUT_MS > this.HTTP_REQUEST_TIMEOUT_MS) {
       problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be above HTTP_REQUEST_TIMEOUT_MS');
+    }
+    if (this.KAFKA_TOPIC_MIN_INSYNC_REPLICAS > this.KAFKA_TOPIC_REPLICATION_FACTOR) {
+      problems.push('KAFKA_TOPIC_MIN_INSYNC_REPLICAS: must not exceed KAFKA_TOPIC_REPLICATION_FACTOR (no write could ever be acknowledged)');
     }
     return problems;
   }

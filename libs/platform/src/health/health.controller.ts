@@ -6,6 +6,7 @@ import { Public } from '../auth/auth.decorators';
 import { Problems } from '../http/problem-catalogue';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../http/problem-details';
 import { ApiProblems } from '../http/problem-details.openapi';
+import { ShutdownDrain } from './shutdown-drain';
 import { READINESS_CHECKS, READINESS_DEADLINE_MS, ReadinessCheck, withTimeout } from './readiness';
 
 @ApiTags('operations')
@@ -15,7 +16,10 @@ export class HealthController {
   private readonly logger = new Logger(HealthController.name);
   private readonly down = new Set<string>();
 
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+  constructor(
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+    private readonly drain: ShutdownDrain,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get('health')
@@ -44,6 +48,19 @@ export class HealthController {
   })
   @ApiProblems(Problems.NotReady)
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (this.drain.isDraining) {
+      await reply
+        .status(503)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({
+          type: 'https://order-platform.dev/problems/not-ready',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'Not ready: shutting down.',
+          instance: request.url.split('?')[0],
+        });
+      return;
+    }
     const results = await Promise.all(
       this.checks.map(async (dependency) => {
         try {

@@ -51,7 +51,13 @@ export class OutboxRelay implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.producer = createKafka(`${this.settings.service}-outbox`, this.settings.brokers, this.settings.security).producer({
+    this.producer = this.createProducer();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private createProducer(): Producer {
+    return createKafka(`${this.settings.service}-outbox`, this.settings.brokers, this.settings.security).producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -61,8 +67,6 @@ export class OutboxRelay implements OnApplicationBootstrap {
       // (kafkajs warns that limited retries weaken its exactly-once; consumers dedupe by event id.)
       retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
     });
-    this.running = true;
-    this.loop = this.run();
   }
 
   /** Stops the loop after a last flush (called by GracefulShutdown once consumers are stopped). */
@@ -105,6 +109,15 @@ export class OutboxRelay implements OnApplicationBootstrap {
         publishFailures.inc({ service: this.settings.service });
         if (failures === 1 || failures % 20 === 0) {
           this.logger.warn(`outbox publish failed (attempt ${failures}), will retry: ${(error as Error).message}`);
+        }
+        // After a broker failover kafkajs' idempotent producer can lose track of its sequence
+        // numbers and fail every send to a partition with OUT_OF_ORDER_SEQUENCE_NUMBER: a new
+        // producer (new producer id) starts clean; what it publishes again, consumers drop by id.
+        if ((error as { type?: string }).type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || /out of order sequence/i.test((error as Error).message)) {
+          this.logger.warn('outbox producer out of sequence after a broker failover: starting a new producer');
+          await this.producer?.disconnect().catch(() => undefined);
+          this.producer = this.createProducer();
+          connected = false;
         }
         await this.idle(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
       }

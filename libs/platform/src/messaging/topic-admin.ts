@@ -25,12 +25,23 @@ export function sagaTopics(prefix = '', partitionsOverride?: number, retention?:
   ]);
 }
 
+/** How many brokers hold each partition, and how many must have a write before it counts. */
+export interface TopicReplication {
+  factor: number;
+  minInsyncReplicas: number;
+}
+
 /**
  * Creates missing topics explicitly (the broker does not auto-create), and sets the
  * retention of those that have one (existing topics too: a changed window applies on the
  * next deploy). Idempotent.
  */
-export async function ensureTopics(brokers: string[], specs: TopicSpec[], security?: KafkaSecurity): Promise<string[]> {
+export async function ensureTopics(
+  brokers: string[],
+  specs: TopicSpec[],
+  options: { security?: KafkaSecurity; replication?: TopicReplication } = {},
+): Promise<string[]> {
+  const { security, replication = { factor: 1, minInsyncReplicas: 1 } } = options;
   const admin = createKafka('topic-admin', brokers, security).admin();
   await admin.connect();
   try {
@@ -42,8 +53,11 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[], securi
         topics: missing.map((spec) => ({
           topic: spec.topic,
           numPartitions: spec.numPartitions,
-          replicationFactor: 1,
-          configEntries: spec.retentionMs ? [{ name: 'retention.ms', value: String(spec.retentionMs) }] : [],
+          replicationFactor: replication.factor,
+          configEntries: [
+            { name: 'min.insync.replicas', value: String(replication.minInsyncReplicas) },
+            ...(spec.retentionMs ? [{ name: 'retention.ms', value: String(spec.retentionMs) }] : []),
+          ],
         })),
       });
       await waitForLeaders(
@@ -58,7 +72,11 @@ export async function ensureTopics(brokers: string[], specs: TopicSpec[], securi
         resources: retained.map((spec) => ({
           type: ConfigResourceTypes.TOPIC,
           name: spec.topic,
-          configEntries: [{ name: 'retention.ms', value: String(spec.retentionMs) }],
+          // AlterConfigs replaces a topic's whole config: restate min.insync.replicas with it.
+          configEntries: [
+            { name: 'retention.ms', value: String(spec.retentionMs) },
+            { name: 'min.insync.replicas', value: String(replication.minInsyncReplicas) },
+          ],
         })),
       });
     }
