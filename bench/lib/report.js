@@ -112,7 +112,7 @@ function writeReport(file, r, resultsFile) {
   }
 
   if (r.comparison) {
-    lines.push(`## Before/after (measured in this run, ${r.quick ? 1 : 3} interleaved rounds, medians)`);
+    lines.push(`## Before/after (measured in this run, ${r.comparison[0]?.runs.length ?? (r.quick ? 1 : 3)} interleaved rounds, medians)`);
     lines.push('');
     lines.push('Each round, each build on a fresh stack with the whole saga running: closed-loop intake 6 s (64 connections), then the drain rate after 8 s of closed-loop intake, then 10 s offered at 250/s (time-to-terminal includes any backlog), then the backlog drain (inventory and payment stopped during 12 s of closed-loop intake, then started: orders / (last terminal − first reservation), and the three services\' CPU per order from /proc); last, inventory and payment stopped, closed-loop intake of the gateway alone (as in scenario 1).');
     lines.push('');

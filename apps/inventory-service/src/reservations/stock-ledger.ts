@@ -19,8 +19,21 @@ export function normalise(items: ItemQuantity[]): ItemQuantity[] {
   return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
-/** Locks the stock rows of `skus` in sku order and returns what they hold. */
+/**
+ * Every transaction that moves stock takes this advisory lock first, held until its commit.
+ * A unit of work (one transaction per lane batch) can lock stock rows more than once — its
+ * reservations, then its settlements — so sku order alone no longer rules out a deadlock
+ * between two units (the bench saw them: each costs Postgres's 1 s deadlock_timeout and a
+ * retry). With it, stock-moving transactions run one at a time (each moves a whole batch)
+ * and never wait on each other in a cycle. Re-entrant within a transaction; per database.
+ */
+export async function serializeStockMoves(manager: EntityManager): Promise<void> {
+  await manager.query("SELECT pg_advisory_xact_lock(hashtext('inventory.stock-moves'))");
+}
+
+/** Locks the stock rows of `skus` in sku order (after serializeStockMoves) and returns what they hold. */
 export async function lockStock(manager: EntityManager, skus: string[]): Promise<Map<string, number>> {
+  await serializeStockMoves(manager);
   const rows: Array<{ sku: string; available: number }> = await manager.query(
     'SELECT sku, available FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE',
     [skus],

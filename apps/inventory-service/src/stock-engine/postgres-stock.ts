@@ -1,7 +1,7 @@
 import { queryRows } from '@orders/platform';
 import { EntityManager } from 'typeorm';
 import { PRODUCT_COLUMNS, ProductRow } from '../catalog/product-row';
-import { ItemQuantity, lockStock, moveStock, Shortage, shortagesOf } from '../reservations/stock-ledger';
+import { ItemQuantity, lockStock, moveStock, serializeStockMoves, Shortage, shortagesOf } from '../reservations/stock-ledger';
 import { WarmState } from './redis-stock';
 
 export type PostgresReserveResult = { ok: true; rows: ProductRow[] } | { ok: false; shortages: Shortage[]; unknown: boolean };
@@ -14,6 +14,7 @@ export type PostgresReserveResult = { ok: true; rows: ProductRow[] } | { ok: fal
  */
 export async function reserveInPostgres(manager: EntityManager, items: ItemQuantity[]): Promise<PostgresReserveResult> {
   if (items.length === 1) {
+    await serializeStockMoves(manager);
     const [{ sku, quantity }] = items;
     const moved = await queryRows(
       manager,
