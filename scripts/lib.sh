@@ -3,6 +3,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 # The pinned Node (devDependency `node`) comes first, also when a script is run without npm.
 export PATH="$ROOT/node_modules/.bin:$PATH"
+# The system tools the scripts and tests run as root (runuser, iptables for podman's netavark,
+# pg_ctlcluster's helpers) live in sbin, which a minimal PATH (cron, CI runners) may lack.
+for dir in /usr/local/sbin /usr/sbin /sbin; do
+  case ":$PATH:" in *":$dir:"*) ;; *) PATH="$PATH:$dir" ;; esac
+done
 # Nx, when a script runs it, stays offline and in-process (nx.json says the same).
 export NX_DAEMON=false NX_NO_CLOUD=true
 step() { printf '\n==> %s\n' "$*"; }
