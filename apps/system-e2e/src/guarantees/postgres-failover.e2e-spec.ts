@@ -22,7 +22,9 @@ describe('PostgreSQL primary killed and its standby promoted mid-flow', () => {
     system = await TestSystem.start({
       postgresPort: proxy.port,
       payment: { PAYMENT_DELAY_MIN_MS: '50', PAYMENT_DELAY_MAX_MS: '200', PAYMENT_PROVIDER_TIMEOUT_MS: '1000' },
-      gateway: { ORDER_PAYMENT_TIMEOUT_MS: '300000' },
+      // Clients retry every 100 ms while the database is away: far above the per-user order rate
+      // limit (60/min) if the failover takes more than a few seconds, which is not what this tests.
+      gateway: { ORDER_PAYMENT_TIMEOUT_MS: '300000', RATE_LIMIT_ORDERS_PER_MINUTE: '100000' },
     });
     await system.createProduct({ sku: 'FAILOVER-CUP', priceCents: 400, initialStock: 100 });
   }, 120_000);
