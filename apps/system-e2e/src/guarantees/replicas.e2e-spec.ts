@@ -22,7 +22,8 @@ describe('two replicas of each service: crashes and a rolling restart under load
       // Longer than the proxy's readiness probe period (500 ms), as it would be for a Service.
       env: { SHUTDOWN_DRAIN_MS: '1500' },
       payment: { PAYMENT_DELAY_MIN_MS: '20', PAYMENT_DELAY_MAX_MS: '150', PAYMENT_PROVIDER_TIMEOUT_MS: '1000' },
-      gateway: { ORDER_PAYMENT_TIMEOUT_MS: '300000' },
+      // Continuous orders from a few users outrun the per-user rate limit (60/min): not the subject here.
+      gateway: { ORDER_PAYMENT_TIMEOUT_MS: '300000', RATE_LIMIT_ORDERS_PER_MINUTE: '100000' },
     });
     await system.createProduct({ sku: 'REPLICA-PEN', priceCents: 250, initialStock: 5_000 });
   }, 180_000);
