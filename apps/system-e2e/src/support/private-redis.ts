@@ -24,19 +24,7 @@ export class PrivateRedis {
   async start(): Promise<void> {
     const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     this.process = child;
-    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.connect();
-        await client.ping();
-        client.disconnect();
-        return;
-      } catch (error) {
-        client.disconnect();
-        if (attempt > 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await untilRedisAnswers(new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }), child);
   }
 
   /** Kills this instance only (by its own pid): its data is gone, as in a crash. */
@@ -51,5 +39,21 @@ export class PrivateRedis {
 
   client(): Redis {
     return new Redis(this.url, { maxRetriesPerRequest: 1 });
+  }
+}
+
+/** Pings a just-started redis-server through `client` (lazy, no retries) until it answers; fails if it exits. */
+export async function untilRedisAnswers(client: Redis, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return;
+    } catch (error) {
+      client.disconnect();
+      if (attempt > 100 || child.exitCode !== null) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './isolated-resources';
+import { untilRedisAnswers } from './private-redis';
 import { CertificateFiles } from './test-certificates';
 
 /**
@@ -59,18 +60,7 @@ export class PrivateTlsRedis {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.connect();
-        await client.ping();
-        client.disconnect();
-        return;
-      } catch (error) {
-        client.disconnect();
-        if (attempt > 100 || child.exitCode !== null) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await untilRedisAnswers(client, child);
   }
 
   /** Kills this instance only (by its own pid) and deletes its files. */
