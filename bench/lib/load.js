@@ -1,8 +1,9 @@
 'use strict';
-// Load generation with autocannon: fixed offered rate (-R) with enough connections that the
-// rate is not throttled by slow answers (coordinated omission), no pipelining (-p 1).
+// Load generation: closed loop (max throughput) with autocannon, no pipelining (-p 1); a fixed
+// offered rate with the open-model generator in open-load.js (evenly spaced arrivals).
 const autocannon = require('autocannon');
 const { round } = require('./stack');
+const { openLoad } = require('./open-load');
 
 /**
  * Builds a request factory for POST /orders: each request a distinct Idempotency-Key,
@@ -56,14 +57,14 @@ function summarize(result, offered) {
 
 /** One fixed-rate run; `rate` null means closed-loop at `connections` (max throughput). */
 function run({ url, requests, rate = null, connections, duration, amount, timeout = 10 }) {
+  if (rate) return openLoad({ url, requests, rate, duration, amount, connections, timeout });
   const options = {
     url,
-    connections: connections ?? (rate ? Math.max(16, Math.ceil(rate * 0.1)) : 64),
+    connections: connections ?? 64,
     pipelining: 1,
     timeout,
     requests,
     ...(amount ? { amount } : { duration }),
-    ...(rate ? { overallRate: rate } : {}),
   };
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(summarize(result, rate))));
