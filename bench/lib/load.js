@@ -34,7 +34,9 @@ function orderRequests({ tokens, sku, runId, paymentMethod = 'pm_card_ok', start
 function summarize(result, offered) {
   const codes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
   const total = Object.values(codes).reduce((a, b) => a + b, 0);
-  const fiveXx = Object.entries(codes).filter(([code]) => code.startsWith('5')).reduce((a, [, n]) => a + n, 0);
+  const fiveXx = Object.entries(codes)
+    .filter(([code]) => code.startsWith('5'))
+    .reduce((a, [, n]) => a + n, 0);
   const achieved = total / result.duration;
   return {
     offered: offered ?? null,

@@ -38,7 +38,9 @@ function openLoad({ url, requests, rate, duration, amount, connections, timeout 
       const durationS = (performance.now() - started) / 1000;
       latencies.sort((a, b) => a - b);
       const answered = Object.values(statusCodes).reduce((a, b) => a + b, 0);
-      const fiveXx = Object.entries(statusCodes).filter(([code]) => code.startsWith('5')).reduce((a, [, n]) => a + n, 0);
+      const fiveXx = Object.entries(statusCodes)
+        .filter(([code]) => code.startsWith('5'))
+        .reduce((a, [, n]) => a + n, 0);
       // The offered window is total / rate; answers that arrive later stretch durationS.
       const achieved = answered / Math.max(durationS, total / rate);
       resolve({
