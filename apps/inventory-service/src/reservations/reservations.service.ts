@@ -1,14 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { context } from '@opentelemetry/api';
 import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
-import { afterCommit, EventBatch, queryRows, startSpan } from '@orders/platform';
-import { EntityManager } from 'typeorm';
-import { ProductRow, productChanged } from '../catalog/product-row';
+import { afterCommit, EventBatch, startSpan } from '@orders/platform';
+import { ReserveDecision, StockEngine } from '../stock-engine/stock-engine';
+import { productChanged, ProductRow } from '../stock-store/product-row';
+import { ReservationState } from '../stock-store/reservation-status';
+import { ItemQuantity, normalise } from '../stock-store/stock-quantities';
+import { StockStore } from '../stock-store/stock-store';
 import { reservationOutcomes } from './reservation-metrics';
-import { LedgerEntry, ReserveDecision, StockEngine } from '../stock-engine/stock-engine';
-import { ItemQuantity, lockStock, moveStock, normalise } from './stock-ledger';
 
 const SERVICE = Services.InventoryService;
+
+/** The settlements: the stock move, and the ledger state the order's reservation moves to. */
+const SETTLEMENTS = {
+  commit: { to: 'COMMITTED', outcome: 'committed' },
+  release: { to: 'RELEASED', outcome: 'released' },
+} as const satisfies Record<string, { to: ReservationState; outcome: string }>;
 
 /** Keeps the newest snapshot of each sku (orders decided one at a time come after the batch's move). */
 function keepLatest(snapshots: Map<string, ProductRow>, row: ProductRow): void {
@@ -26,7 +33,10 @@ function keepLatest(snapshots: Map<string, ProductRow>, row: ProductRow): void {
 export class ReservationsService {
   private readonly logger = new Logger(ReservationsService.name);
 
-  constructor(private readonly engine: StockEngine) {}
+  constructor(
+    private readonly engine: StockEngine,
+    private readonly store: StockStore,
+  ) {}
 
   /**
    * All items or none: a single short item reserves nothing (on the Redis and the Postgres path
@@ -46,7 +56,7 @@ export class ReservationsService {
       }),
     );
     try {
-      decisions = await this.engine.confirmMany(manager, orders, (reserved) => this.recordReservations(manager, reserved));
+      decisions = await this.engine.confirmMany(manager, orders);
     } catch (error) {
       for (const span of spans) span.end(error);
       throw error;
@@ -95,14 +105,12 @@ export class ReservationsService {
    * rows they touch are locked in sku order and moved in one statement (quantities summed per
    * sku), then each order's Redis hold follows.
    */
-  private async settle(batch: EventBatch, move: 'commit' | 'release'): Promise<void> {
+  private async settle(batch: EventBatch, move: keyof typeof SETTLEMENTS): Promise<void> {
     const { manager } = batch;
-    const rows = await queryRows<ItemQuantity & { order_id: string }>(
+    const rows = await this.store.settleReservations(
       manager,
-      `UPDATE reservations SET state = $2, updated_at = now()
-        WHERE order_id = ANY($1::uuid[]) AND state = 'RESERVED'
-        RETURNING order_id, sku, quantity`,
-      [batch.events.map((event) => event.orderId!), move === 'commit' ? 'COMMITTED' : 'RELEASED'],
+      batch.events.map((event) => event.orderId!),
+      SETTLEMENTS[move].to,
     );
     const itemsOf = new Map<string, ItemQuantity[]>();
     for (const row of rows) itemsOf.set(row.order_id, [...(itemsOf.get(row.order_id) ?? []), { sku: row.sku, quantity: row.quantity }]);
@@ -112,11 +120,11 @@ export class ReservationsService {
     if (rows.length === 0) return;
 
     const total = normalise(rows);
-    await lockStock(
+    await this.store.lockStock(
       manager,
       total.map((item) => item.sku),
     );
-    const products = await moveStock(manager, move, total);
+    const products = await this.store.moveStock(manager, move, total);
     const settled = batch.events.filter((event) => itemsOf.has(event.orderId!));
     // Still inside the transaction: if it does not commit, the redelivered events repeat this,
     // and each Redis settle is a no-op the second time (keyed by the order's hold).
@@ -131,22 +139,12 @@ export class ReservationsService {
     }
     this.emitSnapshots(batch, new Map(products.map((row) => [row.sku, row])));
     const path = this.engine.redisServing ? 'redis' : 'postgres';
-    afterCommit(() => reservationOutcomes.inc({ outcome: move === 'commit' ? 'committed' : 'released', path }, settled.length));
+    afterCommit(() => reservationOutcomes.inc({ outcome: SETTLEMENTS[move].outcome, path }, settled.length));
   }
 
   /** One ProductChanged per sku (its latest state), under the trace of the batch's last event. */
   private emitSnapshots(batch: EventBatch, snapshots: Map<string, ProductRow>): void {
     const last: EventEnvelope | undefined = batch.events[batch.events.length - 1];
     if (last && snapshots.size > 0) batch.emit(last, ...[...snapshots.values()].map(productChanged));
-  }
-
-  /** The ledger rows of many orders in one statement. */
-  private async recordReservations(manager: EntityManager, reserved: LedgerEntry[]): Promise<void> {
-    const rows = reserved.flatMap(({ orderId, items, path }) => items.map((item) => ({ orderId, sku: item.sku, quantity: item.quantity, path })));
-    await manager.query(
-      `INSERT INTO reservations (order_id, sku, quantity, state, path)
-       SELECT u.order_id, u.sku, u.qty, 'RESERVED', u.path FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS u(order_id, sku, qty, path)`,
-      [rows.map((row) => row.orderId), rows.map((row) => row.sku), rows.map((row) => row.quantity), rows.map((row) => row.path)],
-    );
   }
 }

@@ -1,14 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, EventEnvelope } from '@orders/events';
-import { queryRows, SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
+import { SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { productChanged } from '../catalog/product-row';
 import { InventoryConfig } from '../config/inventory.config';
-import { lockStock, moveStock, normalise } from '../reservations/stock-ledger';
+import { productChanged } from '../stock-store/product-row';
+import { ItemQuantity, normalise } from '../stock-store/stock-quantities';
+import { StockStore } from '../stock-store/stock-store';
 import { driftUnits } from './engine-metrics';
-import { readReconcileView } from './postgres-stock';
+import { RedisAvailability } from './redis-availability';
+import { RedisStock } from './redis-stock';
 import { planReconciliation } from './reconciliation';
 import { StockEngine } from './stock-engine';
 
@@ -34,6 +36,9 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly engine: StockEngine,
+    private readonly availability: RedisAvailability,
+    private readonly redisStock: RedisStock,
+    private readonly store: StockStore,
     private readonly events: TransactionalEvents,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
@@ -65,8 +70,8 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       if (!locked) return report;
       try {
         report.expired = await this.releaseExpired();
-        if (!this.engine.redisServing) {
-          await this.engine.probeIfDue();
+        if (!this.availability.usable) {
+          await this.availability.rewarmIfDue();
           return report;
         }
         await this.reconcileRedis(report);
@@ -82,21 +87,15 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   /** Reservations open far longer than any payment may take: released, with their events. */
   private async releaseExpired(): Promise<number> {
     const expired = await this.events.run(async (manager) => {
-      const rows = await queryRows<{ order_id: string; sku: string; quantity: number }>(
-        manager,
-        `UPDATE reservations SET state = 'RELEASED', updated_at = now()
-          WHERE state = 'RESERVED' AND created_at < now() - make_interval(secs => $1::double precision / 1000)
-          RETURNING order_id, sku, quantity`,
-        [this.config.RESERVATION_TTL_MS],
-      );
+      const rows = await this.store.releaseExpiredReservations(manager, this.config.RESERVATION_TTL_MS);
       if (rows.length === 0) return { result: [] as string[], events: [] };
       const items = normalise(rows);
-      await lockStock(
+      await this.store.lockStock(
         manager,
         items.map((item) => item.sku),
       );
-      const products = await moveStock(manager, 'release', items);
-      const byOrder = new Map<string, Array<{ sku: string; quantity: number }>>();
+      const products = await this.store.moveStock(manager, 'release', items);
+      const byOrder = new Map<string, ItemQuantity[]>();
       for (const row of rows) byOrder.set(row.order_id, [...(byOrder.get(row.order_id) ?? []), { sku: row.sku, quantity: row.quantity }]);
       const events: EventEnvelope[] = [...byOrder].map(([orderId, orderItems]) =>
         createEvent('StockReleased', { orderId, payload: { items: normalise(orderItems) } }),
@@ -111,14 +110,14 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async reconcileRedis(report: ReconcileReport): Promise<void> {
-    const redisView = await this.engine.redisCall(() => this.engine.redisStock.snapshot());
+    const redisView = await this.availability.call(() => this.redisStock.snapshot());
     if (!redisView) return;
     if (!redisView.warm) {
       // Redis lost its data behind our back: stop serving from it and re-warm.
-      this.engine.breaker.open();
+      this.availability.lost();
       return;
     }
-    const postgresView = await readReconcileView(
+    const postgresView = await this.store.readReconcileView(
       this.dataSource.manager,
       redisView.holds.map((hold) => hold.orderId),
     );
@@ -126,7 +125,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     this.previous = plan.observed;
 
     for (const correction of plan.holds) {
-      const result = await this.engine.redisCall(() => this.engine.redisStock.settle(correction.orderId, correction.action));
+      const result = await this.availability.call(() => this.redisStock.settle(correction.orderId, correction.action));
       if (result === 'OK') {
         report.holdsCorrected += 1;
         this.logger.warn({ order_id: correction.orderId, correction: correction.reason, action: correction.action }, 'reconciliation corrected a redis hold');
@@ -140,7 +139,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     for (const finding of plan.drift) {
       driftUnits.set({ sku: finding.sku }, finding.drift);
       if (!finding.confirmed) continue;
-      const healed = await this.engine.redisCall(() => this.engine.redisStock.heal(finding.sku, finding.version, finding.expected));
+      const healed = await this.availability.call(() => this.redisStock.heal(finding.sku, finding.version, finding.expected));
       if (healed) {
         report.skusHealed += 1;
         driftUnits.set({ sku: finding.sku }, 0);

@@ -1,4 +1,5 @@
-import { PostgresReconcileView } from './postgres-stock';
+import { ReservationState } from '../stock-store/reservation-status';
+import { PostgresReconcileView } from '../stock-store/stock-store';
 import { availableNetOfInFlight, inFlightUnits, planReconciliation } from './reconciliation';
 import { RedisStockView } from './redis-stock';
 
@@ -9,7 +10,7 @@ function redisView(stock: Record<string, [number, string]>, holds: RedisStockVie
   return { warm: true, stock: new Map(Object.entries(stock).map(([sku, [available, version]]) => [sku, { available, version }])), holds };
 }
 
-function postgresView(available: Record<string, number>, ledger: Record<string, string> = {}): PostgresReconcileView {
+function postgresView(available: Record<string, number>, ledger: Record<string, ReservationState> = {}): PostgresReconcileView {
   return { available: new Map(Object.entries(available)), reservationState: new Map(Object.entries(ledger)) };
 }
 

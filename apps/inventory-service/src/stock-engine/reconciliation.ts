@@ -1,11 +1,24 @@
-import { PostgresReconcileView } from './postgres-stock';
+import { ReservationState } from '../stock-store/reservation-status';
+import { PostgresReconcileView } from '../stock-store/stock-store';
 import { RedisStockView, SettleTarget } from './redis-stock';
 
-export interface HoldCorrection {
+interface HoldCorrection {
   orderId: string;
   action: SettleTarget;
   reason: 'missed-commit' | 'missed-release' | 'orphan';
 }
+
+type Correction = Omit<HoldCorrection, 'orderId'>;
+
+/** A Redis hold follows its order's ledger row: an open row keeps it, a settled row settles it. */
+const HOLD_FOLLOWS_LEDGER: Record<ReservationState, Correction | null> = {
+  RESERVED: null,
+  COMMITTED: { action: 'commit', reason: 'missed-commit' },
+  RELEASED: { action: 'release', reason: 'missed-release' },
+};
+
+/** A hold with no ledger row past the grace period: its transaction never committed. */
+const ORPHAN: Correction = { action: 'undo', reason: 'orphan' };
 
 export interface DriftFinding {
   sku: string;
@@ -48,13 +61,9 @@ export function planReconciliation(
   const holds: HoldCorrection[] = [];
   const touched = new Set<string>();
   for (const hold of redis.holds) {
-    const state = postgres.reservationState.get(hold.orderId);
-    let correction: HoldCorrection | null = null;
-    if (state === 'COMMITTED') correction = { orderId: hold.orderId, action: 'commit', reason: 'missed-commit' };
-    else if (state === 'RELEASED') correction = { orderId: hold.orderId, action: 'release', reason: 'missed-release' };
-    else if (state === undefined && !isInFlight(hold, state, now, graceMs)) correction = { orderId: hold.orderId, action: 'undo', reason: 'orphan' };
+    const correction = correctionOf(hold, postgres.reservationState.get(hold.orderId), now, graceMs);
     if (correction) {
-      holds.push(correction);
+      holds.push({ orderId: hold.orderId, ...correction });
       for (const item of hold.items) touched.add(item.sku);
     }
   }
@@ -75,11 +84,16 @@ export function planReconciliation(
   return { holds, drift, observed };
 }
 
+function correctionOf(hold: { at: number }, ledgerState: ReservationState | undefined, now: number, graceMs: number): Correction | null {
+  if (ledgerState !== undefined) return HOLD_FOLLOWS_LEDGER[ledgerState];
+  return isInFlight(hold, ledgerState, now, graceMs) ? null : ORPHAN;
+}
+
 /**
  * A Redis hold without a Postgres ledger row is in flight while it is young: its
  * transaction has not committed yet (or will be retried). Older, it is an orphan.
  */
-function isInFlight(hold: { at: number }, ledgerState: string | undefined, now: number, graceMs: number): boolean {
+function isInFlight(hold: { at: number }, ledgerState: ReservationState | undefined, now: number, graceMs: number): boolean {
   return ledgerState === undefined && now - hold.at <= graceMs;
 }
 

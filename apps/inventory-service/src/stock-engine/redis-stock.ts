@@ -1,5 +1,8 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { REDIS } from '@orders/platform';
 import type { Redis } from 'ioredis';
-import { ItemQuantity } from '../reservations/stock-ledger';
+import { WarmState } from '../stock-store/stock-store';
+import { ItemQuantity } from '../stock-store/stock-quantities';
 import { luaScripts, ScriptName } from './lua-scripts';
 
 /** Key layout under the client's keyPrefix. */
@@ -30,11 +33,6 @@ export interface RedisStockView {
   holds: Array<{ orderId: string; at: number; items: ItemQuantity[] }>;
 }
 
-export interface WarmState {
-  stock: Array<{ sku: string; available: number }>;
-  holds: Array<{ orderId: string; at: number; items: ItemQuantity[] }>;
-}
-
 type ScriptCall = (keys: string[], args: Array<string | number>) => Promise<unknown>;
 
 /** Decodes `{order, at, n, stockKey, qty, ...}` per hold (snapshot.lua, open-holds.lua). */
@@ -61,11 +59,12 @@ const SETTLED_RECORD_TTL_SECONDS = 7 * 24 * 3600;
  * The stock engine's Redis side: each operation is one Lua script, sent once (SCRIPT LOAD
  * by ioredis) and then called by SHA (EVALSHA, falling back to EVAL only on NOSCRIPT).
  */
+@Injectable()
 export class RedisStock {
   private readonly call: Record<ScriptName, ScriptCall>;
   private readonly prefix: string;
 
-  constructor(private readonly redis: Redis) {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {
     this.prefix = redis.options.keyPrefix ?? '';
     const scripts = luaScripts();
     const call = {} as Record<ScriptName, ScriptCall>;

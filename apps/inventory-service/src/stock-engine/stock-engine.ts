@@ -1,27 +1,18 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { context, Context } from '@opentelemetry/api';
 import { ReservationPath, Services } from '@orders/events';
-import { inSpan, REDIS, SERVICE_CONFIG } from '@orders/platform';
-import type { Redis } from 'ioredis';
-import { DataSource, EntityManager } from 'typeorm';
-import { ProductRow } from '../catalog/product-row';
+import { inSpan, SERVICE_CONFIG } from '@orders/platform';
+import { EntityManager } from 'typeorm';
 import { InventoryConfig } from '../config/inventory.config';
-import { ItemQuantity, lockStock, moveStock, normalise, Shortage, shortagesOf } from '../reservations/stock-ledger';
-import { CircuitBreaker } from './circuit-breaker';
-import { BREAKER_STATE_VALUE, breakerState, reserveLatency, shortDisputes } from './engine-metrics';
-import { readAvailable, readReconcileView, readWarmState, reserveInPostgres } from './postgres-stock';
-import { availableNetOfInFlight, inFlightUnits } from './reconciliation';
+import { ProductRow } from '../stock-store/product-row';
+import { ItemQuantity, normalise, Shortage, shortagesOf } from '../stock-store/stock-quantities';
+import { LedgerEntry, StockStore } from '../stock-store/stock-store';
+import { reserveLatency, shortDisputes } from './engine-metrics';
+import { RedisAvailability } from './redis-availability';
 import { RedisReserveResult, RedisStock, SettleTarget } from './redis-stock';
+import { availableNetOfInFlight, inFlightUnits } from './reconciliation';
 
 const SERVICE = Services.InventoryService;
-
-/** An order's reserved items, for the ledger. */
-export interface LedgerEntry {
-  orderId: string;
-  items: ItemQuantity[];
-  path: ReservationPath;
-}
 
 /** One order of a batch, with what Redis answered for it (null: Redis not asked or away). */
 export interface HeldOrder {
@@ -42,48 +33,26 @@ export type ReserveDecision =
  *
  * Redis is a gate, never the last word: a Redis "held" is confirmed by a conditional
  * Postgres update, a Redis "short" by a Postgres read; when they disagree Postgres wins
- * and the difference is left to reconciliation. While Redis fails, the circuit breaker
- * sends everything to Postgres; Redis serves again only after a re-warm from Postgres.
+ * and the difference is left to reconciliation. While Redis is not usable (see
+ * RedisAvailability), everything goes to Postgres. The engine only decides.
  */
 @Injectable()
-export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StockEngine {
   private readonly logger = new Logger(StockEngine.name);
-  readonly breaker: CircuitBreaker;
-  readonly redisStock: RedisStock;
-  private recovery: Promise<void> | null = null;
-  private probeTimer: NodeJS.Timeout | null = null;
-
-  constructor(
-    @Inject(REDIS) redis: Redis,
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) config: InventoryConfig,
-  ) {
-    this.redisStock = new RedisStock(redis);
-    // Starts open: whatever Redis holds from before is not trusted until re-warmed.
-    this.breaker = new CircuitBreaker({ failureThreshold: config.REDIS_BREAKER_FAILURE_THRESHOLD, openMs: config.REDIS_BREAKER_OPEN_MS }, 'open');
-    this.probeEveryMs = config.REDIS_BREAKER_OPEN_MS;
-    this.orphanHoldGraceMs = config.ORPHAN_HOLD_GRACE_MS;
-    this.publishState();
-  }
-
-  private readonly probeEveryMs: number;
   private readonly orphanHoldGraceMs: number;
 
-  onApplicationBootstrap(): void {
-    this.probeIfDue();
-    // Recovery must not wait for traffic: an idle service re-warms Redis as soon as it is back.
-    this.probeTimer = setInterval(() => void this.probeIfDue(), this.probeEveryMs);
-    this.probeTimer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.probeTimer) clearInterval(this.probeTimer);
-    await this.recovery;
+  constructor(
+    private readonly availability: RedisAvailability,
+    private readonly redisStock: RedisStock,
+    private readonly store: StockStore,
+    @Inject(SERVICE_CONFIG) config: InventoryConfig,
+  ) {
+    this.orphanHoldGraceMs = config.ORPHAN_HOLD_GRACE_MS;
   }
 
   /** True while reservations are decided in Redis. */
   get redisServing(): boolean {
-    return this.breaker.allowsRequest();
+    return this.availability.usable;
   }
 
   /**
@@ -92,11 +61,11 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
    * when Redis is not serving (Postgres decides).
    */
   async holdInRedis(orderId: string, items: ItemQuantity[]): Promise<RedisReserveResult | null> {
-    if (!this.breaker.allowsRequest()) {
-      this.probeIfDue();
+    if (!this.availability.usable) {
+      void this.availability.rewarmIfDue();
       return null;
     }
-    return this.redisCall(() => inSpan(SERVICE, 'Redis.ReserveStock', () => this.redisStock.reserve(orderId, items), { 'order.id': orderId }));
+    return this.availability.call(() => inSpan(SERVICE, 'Redis.ReserveStock', () => this.redisStock.reserve(orderId, items), { 'order.id': orderId }));
   }
 
   /**
@@ -104,12 +73,9 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
    * statement and one stock update for the sum of them (late in the unit, so the hot rows stay
    * locked only until its commit); every other order — short in Redis, Redis away, or the
    * rare drift where Postgres cannot cover the sum — is decided one at a time as before.
+   * The reserved orders' ledger rows are written in the same transaction.
    */
-  async confirmMany(
-    manager: EntityManager,
-    orders: ReadonlyArray<HeldOrder>,
-    recordLedger: (reserved: LedgerEntry[]) => Promise<void>,
-  ): Promise<ReserveDecision[]> {
+  async confirmMany(manager: EntityManager, orders: ReadonlyArray<HeldOrder>): Promise<ReserveDecision[]> {
     const started = process.hrtime.bigint();
     const decisions: Array<ReserveDecision | null> = orders.map(() => null);
     // The ledger rows of what is decided so far, written at the end in one statement — or
@@ -122,17 +88,17 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
         recorded.add(index);
         reserved.push({ orderId: orders[index].orderId, items: orders[index].items, path: decision.path });
       });
-      if (reserved.length > 0) await recordLedger(reserved);
+      if (reserved.length > 0) await this.store.recordReservations(manager, reserved);
     };
     const held = orders.flatMap((order, index) => (order.held?.kind === 'held' ? [index] : []));
     if (held.length > 0) {
       const totals = normalise(held.flatMap((index) => orders[index].items));
-      const available = await lockStock(
+      const available = await this.store.lockStock(
         manager,
         totals.map((item) => item.sku),
       );
       if (shortagesOf(totals, available).length === 0) {
-        const rows = await inSpan(SERVICE, 'Store.ReserveStockBatch', () => moveStock(manager, 'reserve', totals), { 'orders.count': held.length });
+        const rows = await inSpan(SERVICE, 'Store.ReserveStockBatch', () => this.store.moveStock(manager, 'reserve', totals), { 'orders.count': held.length });
         for (const index of held) {
           const skus = new Set(orders[index].items.map((item) => item.sku));
           decisions[index] = { ok: true, path: 'redis', rows: rows.filter((row) => skus.has(row.sku)) };
@@ -143,7 +109,7 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
     // still shows the stock does the order take the slower dispute path below.
     const short = orders.flatMap((order, index) => (decisions[index] === null && order.held?.kind === 'short' ? [index] : []));
     if (short.length > 0) {
-      const available = await readAvailable(manager, [...new Set(short.flatMap((index) => orders[index].items.map((item) => item.sku)))]);
+      const available = await this.store.readAvailable(manager, [...new Set(short.flatMap((index) => orders[index].items.map((item) => item.sku)))]);
       for (const index of short) {
         const shortages = shortagesOf(orders[index].items, available);
         if (shortages.length > 0)
@@ -163,7 +129,7 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
   private async decideAlone(manager: EntityManager, order: HeldOrder, flushLedger: () => Promise<void>): Promise<ReserveDecision> {
     const decided = order.held && (await this.confirmInPostgres(manager, order.orderId, order.items, order.held, flushLedger));
     if (decided) return decided;
-    const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, order.items));
+    const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => this.store.reserve(manager, order.items));
     return { ...result, path: 'postgres' };
   }
 
@@ -177,18 +143,18 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
   ): Promise<ReserveDecision | null> {
     switch (held.kind) {
       case 'held': {
-        const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => reserveInPostgres(manager, items));
+        const result = await inSpan(SERVICE, 'Store.ReserveStockTx', () => this.store.reserve(manager, items));
         if (!result.ok) {
           // Redis over-counted (drift): give the hold back in the same attempt; a retry of
           // this event finds no hold and asks again.
           this.logger.warn({ order_id: orderId, shortages: result.shortages }, 'redis held stock that postgres does not have: hold undone, postgres decides');
-          await this.redisCall(() => this.redisStock.settle(orderId, 'undo'));
+          await this.availability.call(() => this.redisStock.settle(orderId, 'undo'));
         }
         return { ...result, path: 'redis' };
       }
       case 'short': {
         const available = await inSpan(SERVICE, 'Store.ReserveStockTx', () =>
-          readAvailable(
+          this.store.readAvailable(
             manager,
             items.map((item) => item.sku),
           ),
@@ -200,8 +166,7 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
       }
       case 'cold':
         this.logger.warn('redis has no stock view (restarted or never warmed): postgres serves until it is re-warmed');
-        this.breaker.open();
-        this.publishState();
+        this.availability.lost();
         return null;
       default:
         return null;
@@ -218,9 +183,9 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private async shortWherePostgresHasStock(manager: EntityManager, orderId: string, items: ItemQuantity[]): Promise<ReserveDecision | null> {
     const skus = items.map((item) => item.sku);
-    const holds = await this.redisCall(() => inSpan(SERVICE, 'Redis.OpenHolds', () => this.redisStock.openHolds(skus), { 'order.id': orderId }));
+    const holds = await this.availability.call(() => inSpan(SERVICE, 'Redis.OpenHolds', () => this.redisStock.openHolds(skus), { 'order.id': orderId }));
     if (!holds) return null;
-    const postgres = await readReconcileView(
+    const postgres = await this.store.readReconcileView(
       manager,
       holds.map((hold) => hold.orderId),
       skus,
@@ -239,67 +204,20 @@ export class StockEngine implements OnApplicationBootstrap, OnApplicationShutdow
    * the re-warm brings it in line with Postgres instead.
    */
   async settle(orderId: string, target: Exclude<SettleTarget, 'undo'>): Promise<void> {
-    if (!this.breaker.allowsRequest()) {
-      this.probeIfDue();
+    if (!this.availability.usable) {
+      void this.availability.rewarmIfDue();
       return;
     }
-    await this.redisCall(() => this.redisStock.settle(orderId, target));
+    await this.availability.call(() => this.redisStock.settle(orderId, target));
   }
 
   /** A product was created (committed): load its stock; reconciliation covers a failure. */
   async productCreated(sku: string, available: number): Promise<void> {
-    if (this.breaker.allowsRequest()) await this.redisCall(() => this.redisStock.loadSku(sku, available));
+    if (this.availability.usable) await this.availability.call(() => this.redisStock.loadSku(sku, available));
   }
 
   /** An adjustment was committed: apply it to Redis; reconciliation covers a failure. */
   async stockAdjusted(sku: string, delta: number): Promise<void> {
-    if (this.breaker.allowsRequest()) await this.redisCall(() => this.redisStock.adjust(sku, delta));
-  }
-
-  /** Runs a Redis call under the breaker; a failure is counted and answered with null. */
-  async redisCall<T>(work: () => Promise<T>): Promise<T | null> {
-    try {
-      const result = await work();
-      this.breaker.recordSuccess();
-      return result;
-    } catch (error) {
-      const before = this.breaker.state;
-      this.breaker.recordFailure();
-      if (before !== this.breaker.state) {
-        this.logger.warn(`redis failed (${(error as Error).message}): circuit ${this.breaker.state}, postgres serves reservations`);
-        this.publishState();
-      }
-      return null;
-    }
-  }
-
-  /** When the breaker's cool-down is over: one probe that pings Redis and re-warms it from Postgres. */
-  probeIfDue(): Promise<void> | null {
-    if (this.recovery || !this.breaker.tryProbe()) return this.recovery;
-    this.publishState();
-    this.recovery = this.rewarm()
-      .then(
-        () => this.breaker.probeSucceeded(),
-        (error: Error) => {
-          this.breaker.probeFailed();
-          this.logger.debug(`redis probe failed: ${error.message}`);
-        },
-      )
-      .finally(() => {
-        this.recovery = null;
-        this.publishState();
-      });
-    return this.recovery;
-  }
-
-  private async rewarm(): Promise<void> {
-    await this.redisStock.ping();
-    const state = await readWarmState(this.dataSource.manager);
-    await this.redisStock.rewarm(state);
-    this.logger.log({ skus: state.stock.length, open_reservations: state.holds.length }, 'redis re-warmed from postgres: it serves reservations again');
-  }
-
-  private publishState(): void {
-    breakerState.set(BREAKER_STATE_VALUE[this.breaker.state]);
+    if (this.availability.usable) await this.availability.call(() => this.redisStock.adjust(sku, delta));
   }
 }

@@ -1,4 +1,4 @@
-import { StockEngine } from '@orders/inventory-service';
+import { RedisStock, StockEngine } from '@orders/inventory-service';
 import { Agent, request } from 'node:http';
 import { TestSystem } from '../support/system';
 
@@ -78,6 +78,11 @@ export async function runFlashSale(system: TestSystem, sku: string, buyers: numb
 
 export function engineOf(system: TestSystem): StockEngine {
   return system.inventory.get(StockEngine);
+}
+
+/** The engine's Redis side, to set up holds as other orders (or a crash) would leave them. */
+export function redisStockOf(system: TestSystem): RedisStock {
+  return system.inventory.get(RedisStock);
 }
 
 /** Until the engine decides reservations in Redis again (re-warmed after start or an outage). */

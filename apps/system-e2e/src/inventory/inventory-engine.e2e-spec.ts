@@ -2,7 +2,7 @@ import { StockReconciler } from '@orders/inventory-service';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { TestSystem } from '../support/system';
-import { engineOf, waitForRedisServing } from './flash-sale';
+import { engineOf, redisStockOf, waitForRedisServing } from './flash-sale';
 import { waitUntil } from '../support/wait';
 import { PrivateRedis } from '../support/private-redis';
 
@@ -118,11 +118,11 @@ describe('inventory engine', () => {
 
   it('refuses a late buyer while an earlier order holds the last unit in flight, and lets Postgres serve a real under-count', async () => {
     await system.createProduct({ sku: 'ENG-LAST', priceCents: 500, initialStock: 1 });
-    const engine = engineOf(system);
+    const redisStock = redisStockOf(system);
     // An earlier order holds the last unit in Redis; its transaction has not committed yet,
     // so Postgres still shows the unit (the window at the end of every flash sale).
     const earlier = randomUUID();
-    expect(await engine.redisStock.reserve(earlier, [{ sku: 'ENG-LAST', quantity: 1 }], Date.now() + 60_000)).toEqual({ kind: 'held' });
+    expect(await redisStock.reserve(earlier, [{ sku: 'ENG-LAST', quantity: 1 }], Date.now() + 60_000)).toEqual({ kind: 'held' });
 
     const late = await placeOrder('late-buyer', { items: [{ sku: 'ENG-LAST', quantity: 1 }], paymentMethod: 'pm_card_ok' });
 
@@ -134,7 +134,7 @@ describe('inventory engine', () => {
 
     // The earlier order never commits; with its hold gone, Redis under-counts by one unit
     // (as after a lost release): Postgres has the unit and reserves it.
-    expect(await engine.redisStock.settle(earlier, 'undo')).toBe('OK');
+    expect(await redisStock.settle(earlier, 'undo')).toBe('OK');
     await probe.hset(`${system.prefix}inv:sku:ENG-LAST`, 'a', 0);
 
     const next = await placeOrder('next-buyer', { items: [{ sku: 'ENG-LAST', quantity: 1 }], paymentMethod: 'pm_card_ok' });
@@ -219,7 +219,7 @@ describe('inventory engine', () => {
     const before = await redisAvailable('ENG-SHIRT');
     // A hold as left by a crash between the Lua reserve and the Postgres commit.
     const orphan = randomUUID();
-    expect(await engineOf(system).redisStock.reserve(orphan, [{ sku: 'ENG-SHIRT', quantity: 3 }])).toEqual({ kind: 'held' });
+    expect(await redisStockOf(system).reserve(orphan, [{ sku: 'ENG-SHIRT', quantity: 3 }])).toEqual({ kind: 'held' });
     expect(await redisAvailable('ENG-SHIRT')).toBe(before - 3);
 
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -228,7 +228,7 @@ describe('inventory engine', () => {
     expect(await redisAvailable('ENG-SHIRT')).toBe(before);
     expect(await probe.exists(`${system.prefix}inv:hold:${orphan}`)).toBe(0);
     // Repeating the settle of a hold that no longer exists changes nothing.
-    expect(await engineOf(system).redisStock.settle(orphan, 'release')).toBe('NONE');
+    expect(await redisStockOf(system).settle(orphan, 'release')).toBe('NONE');
     expect(await redisAvailable('ENG-SHIRT')).toBe(before);
   });
 

@@ -1,6 +1,6 @@
-import { normalise, shortagesOf } from './stock-ledger';
+import { normalise, shortagesOf } from './stock-quantities';
 
-describe('stock ledger', () => {
+describe('stock quantities', () => {
   it('sums quantities per sku and sorts by sku (the lock order)', () => {
     expect(
       normalise([
