@@ -70,7 +70,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       if (!locked) return report;
       try {
         report.expired = await this.releaseExpired();
-        if (!this.availability.usable) {
+        if (!this.availability.isUsable()) {
           await this.availability.rewarmIfDue();
           return report;
         }

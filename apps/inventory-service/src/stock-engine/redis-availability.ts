@@ -47,7 +47,7 @@ export class RedisAvailability implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** True while Redis may serve (the breaker is closed). */
-  get usable(): boolean {
+  isUsable(): boolean {
     return this.breaker.allowsRequest();
   }
 

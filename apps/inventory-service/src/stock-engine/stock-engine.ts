@@ -52,7 +52,7 @@ export class StockEngine {
 
   /** True while reservations are decided in Redis. */
   get redisServing(): boolean {
-    return this.availability.usable;
+    return this.availability.isUsable();
   }
 
   /**
@@ -61,7 +61,7 @@ export class StockEngine {
    * when Redis is not serving (Postgres decides).
    */
   async holdInRedis(orderId: string, items: ItemQuantity[]): Promise<RedisReserveResult | null> {
-    if (!this.availability.usable) {
+    if (!this.availability.isUsable()) {
       void this.availability.rewarmIfDue();
       return null;
     }
@@ -204,7 +204,7 @@ export class StockEngine {
    * the re-warm brings it in line with Postgres instead.
    */
   async settle(orderId: string, target: Exclude<SettleTarget, 'undo'>): Promise<void> {
-    if (!this.availability.usable) {
+    if (!this.availability.isUsable()) {
       void this.availability.rewarmIfDue();
       return;
     }
@@ -213,11 +213,11 @@ export class StockEngine {
 
   /** A product was created (committed): load its stock; reconciliation covers a failure. */
   async productCreated(sku: string, available: number): Promise<void> {
-    if (this.availability.usable) await this.availability.call(() => this.redisStock.loadSku(sku, available));
+    if (this.availability.isUsable()) await this.availability.call(() => this.redisStock.loadSku(sku, available));
   }
 
   /** An adjustment was committed: apply it to Redis; reconciliation covers a failure. */
   async stockAdjusted(sku: string, delta: number): Promise<void> {
-    if (this.availability.usable) await this.availability.call(() => this.redisStock.adjust(sku, delta));
+    if (this.availability.isUsable()) await this.availability.call(() => this.redisStock.adjust(sku, delta));
   }
 }

@@ -128,7 +128,8 @@ export class StockStore {
       delta,
     ]);
     await manager.query('INSERT INTO stock_adjustments (sku, delta, actor) VALUES ($1, $2, $3)', [sku, delta, actor]);
-    return (await this.readProduct(manager, sku))!;
+    const [row] = await this.readProducts(manager, [sku]);
+    return row;
   }
 
   /** Available units without any lock (a plain read of committed rows). */
