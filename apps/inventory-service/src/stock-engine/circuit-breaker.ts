@@ -1,6 +1,6 @@
-export type BreakerState = 'closed' | 'open' | 'half-open';
+type BreakerState = 'closed' | 'open' | 'half-open';
 
-export interface BreakerOptions {
+interface BreakerOptions {
   /** Consecutive failures that open a closed breaker. */
   failureThreshold: number;
   /** How long an open breaker refuses before it lets one probe through. */

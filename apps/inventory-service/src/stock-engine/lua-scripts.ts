@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
-export const SCRIPT_NAMES = ['reserve', 'settle', 'adjust', 'load-sku', 'heal', 'snapshot', 'rewarm', 'open-holds'] as const;
+const SCRIPT_NAMES = ['reserve', 'settle', 'adjust', 'load-sku', 'heal', 'snapshot', 'rewarm', 'open-holds'] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 /**
@@ -9,7 +9,7 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
  * the source tree when run from `dist/` (tsc does not copy .lua files; the build output
  * mirrors the repo layout, so the source folder is found by dropping the `dist` segment).
  */
-export function luaDirectory(moduleDir = __dirname): string {
+function luaDirectory(moduleDir = __dirname): string {
   const beside = join(moduleDir, 'lua');
   if (existsSync(beside)) return beside;
   const marker = `${sep}dist${sep}`;

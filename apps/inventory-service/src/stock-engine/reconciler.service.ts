@@ -14,7 +14,7 @@ import { RedisStock } from './redis-stock';
 import { planReconciliation } from './reconciliation';
 import { StockEngine } from './stock-engine';
 
-export interface ReconcileReport {
+interface ReconcileReport {
   expired: number;
   holdsCorrected: number;
   skusHealed: number;

@@ -20,7 +20,7 @@ const HOLD_FOLLOWS_LEDGER: Record<ReservationState, Correction | null> = {
 /** A hold with no ledger row past the grace period: its transaction never committed. */
 const ORPHAN: Correction = { action: 'undo', reason: 'orphan' };
 
-export interface DriftFinding {
+interface DriftFinding {
   sku: string;
   /** Redis available minus what it should be (positive: Redis would admit too much). */
   drift: number;
@@ -32,7 +32,7 @@ export interface DriftFinding {
   confirmed: boolean;
 }
 
-export interface ReconciliationPlan {
+interface ReconciliationPlan {
   holds: HoldCorrection[];
   drift: DriftFinding[];
   /** What to remember for the next run's confirmation. */

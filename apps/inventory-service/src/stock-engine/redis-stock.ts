@@ -25,7 +25,7 @@ export type RedisReserveResult =
   | { kind: 'undone' };
 
 export type SettleTarget = 'commit' | 'release' | 'undo';
-export type SettleResult = 'OK' | 'NONE' | `WAS_${string}`;
+type SettleResult = 'OK' | 'NONE' | `WAS_${string}`;
 
 export interface RedisStockView {
   warm: boolean;

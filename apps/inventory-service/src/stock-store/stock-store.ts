@@ -13,7 +13,7 @@ const LIST_LIMIT = 1000;
 
 const UNIQUE_VIOLATION = '23505';
 
-export type StockMove = 'reserve' | 'commit' | 'release';
+type StockMove = 'reserve' | 'commit' | 'release';
 
 const MOVES: Record<StockMove, string> = {
   reserve: 'available = s.available - u.qty, reserved = s.reserved + u.qty',
@@ -21,7 +21,7 @@ const MOVES: Record<StockMove, string> = {
   release: 'reserved = s.reserved - u.qty, available = s.available + u.qty',
 };
 
-export type PostgresReserveResult = { ok: true; rows: ProductRow[] } | { ok: false; shortages: Shortage[]; unknown: boolean };
+type PostgresReserveResult = { ok: true; rows: ProductRow[] } | { ok: false; shortages: Shortage[]; unknown: boolean };
 
 /** An order's reserved items, for the ledger. */
 export interface LedgerEntry {
@@ -31,12 +31,12 @@ export interface LedgerEntry {
 }
 
 /** A ledger row that moved, with the units it moved. */
-export interface MovedReservation extends ItemQuantity {
+interface MovedReservation extends ItemQuantity {
   order_id: string;
 }
 
 /** An open reservation of one order, as Redis keeps it for a hold. */
-export interface OpenReservation {
+interface OpenReservation {
   orderId: string;
   at: number;
   items: ItemQuantity[];
