@@ -13,7 +13,7 @@ function newTestAvailability() {
   const store = automock(StockStore);
   const dataSource = { manager: {} as EntityManager } as DataSource;
   redisStock.ping.mockResolvedValue('PONG');
-  redisStock.rewarm.mockResolvedValue();
+  redisStock.rewarm.mockResolvedValue(undefined);
   store.readWarmState.mockResolvedValue(warmState);
   const config = { REDIS_BREAKER_FAILURE_THRESHOLD: 1, REDIS_BREAKER_OPEN_MS: 60_000 } as InventoryConfig;
   const sut = new RedisAvailability(redisStock, store, dataSource, config);

@@ -17,7 +17,7 @@ function newTestEngine() {
   availability.isUsable.mockReturnValue(true);
   availability.call.mockImplementation((work: () => Promise<unknown>) => work());
   availability.rewarmIfDue.mockReturnValue(null);
-  store.recordReservations.mockResolvedValue();
+  store.recordReservations.mockResolvedValue(undefined);
   const sut = new StockEngine(availability, redisStock, store, { ORPHAN_HOLD_GRACE_MS: GRACE_MS } as InventoryConfig);
   return { sut, availability, redisStock, store };
 }
@@ -26,7 +26,7 @@ const row = (sku: string, available: number): ProductRow => ({
   sku,
   name: sku,
   price_cents: '100',
-  currency: 'EUR',
+  currency: 'USD',
   available,
   reserved: 0,
   sold: 0,

@@ -251,7 +251,10 @@ export class StockStore {
    * come from one snapshot.
    */
   async readReconcileView(manager: EntityManager, orderIds: string[], skus: string[] | null = null): Promise<PostgresReconcileView> {
-    const [row] = await queryRows<{ stock: Array<{ sku: string; available: number }> | null; ledger: Array<{ order_id: string; state: ReservationState }> | null }>(
+    const [row] = await queryRows<{
+      stock: Array<{ sku: string; available: number }> | null;
+      ledger: Array<{ order_id: string; state: ReservationState }> | null;
+    }>(
       manager,
       `SELECT
        (SELECT json_agg(json_build_object('sku', sku, 'available', available)) FROM stock WHERE $2::text[] IS NULL OR sku = ANY($2::text[])) AS stock,
