@@ -1,14 +1,14 @@
 import { counter, gauge, histogram, LATENCY_BUCKETS } from '@orders/platform';
 
 export const paymentOutcomes = counter({ name: 'payments_total', help: 'Payment attempts by outcome', labelNames: ['outcome'] });
-export const paymentSuccessRate = gauge({ name: 'payment_success_rate', help: 'Share of settled charges approved by the provider (since start)' });
+const paymentSuccessRate = gauge({ name: 'payment_success_rate', help: 'Share of settled charges approved by the provider (since start)' });
 export const providerLatency = histogram({
   name: 'payment_provider_latency_seconds',
   help: 'Provider charge call latency',
   labelNames: ['outcome'],
   buckets: LATENCY_BUCKETS,
 });
-export const chargesInFlight = gauge({ name: 'payment_charges_in_flight', help: 'Charges waiting for the provider' });
+export const chargesInFlight = gauge({ name: 'payment_charges_in_flight', help: 'Calls waiting for the provider's answer (charges, and the rarer refunds)' });
 
 let approved = 0;
 let settled = 0;

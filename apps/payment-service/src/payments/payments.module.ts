@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@orders/platform';
 import { PaymentConfig } from '../config/payment.config';
 import { MockPaymentProvider, PAYMENT_PROVIDER } from '../provider/payment-provider';
+import { PaymentStore } from './payment-store';
 import { PaymentsHandler } from './payments.handler';
 import { PaymentsService } from './payments.service';
 
@@ -9,6 +10,7 @@ import { PaymentsService } from './payments.service';
   controllers: [PaymentsHandler],
   providers: [
     PaymentsService,
+    PaymentStore,
     {
       provide: PAYMENT_PROVIDER,
       inject: [SERVICE_CONFIG],

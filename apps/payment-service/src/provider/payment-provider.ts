@@ -1,7 +1,7 @@
 import { isPaymentMethod, PaymentMethod } from '@orders/events';
 import { randomUUID } from 'node:crypto';
 
-export interface ChargeRequest {
+interface ChargeRequest {
   paymentId: string;
   amountCents: number;
   currency: string;
@@ -14,19 +14,20 @@ export type ChargeResult = { approved: true; providerTxId: string } | { approved
 export interface PaymentProvider {
   /** Idempotent per paymentId, like a real provider's idempotency key. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Idempotent per providerTxId: a refund tried again (its answer was lost) is made once. */
   refund(providerTxId: string, amountCents: number): Promise<{ refundId: string }>;
 }
 
 export const PAYMENT_PROVIDER = Symbol('PAYMENT_PROVIDER');
 
 /** Test payment methods, like a provider's test cards (contract, "Payment"). */
-export const TestPaymentMethods = {
+const TestPaymentMethods = {
   AlwaysSucceeds: 'pm_card_ok',
   AlwaysDeclines: 'pm_card_declined',
   NeverAnswers: 'pm_card_timeout',
 } as const satisfies Record<string, PaymentMethod>;
 
-export interface MockProviderSettings {
+interface MockProviderSettings {
   successRate: number;
   delayMinMs: number;
   delayMaxMs: number;
