@@ -8,7 +8,7 @@ export const providerLatency = histogram({
   labelNames: ['outcome'],
   buckets: LATENCY_BUCKETS,
 });
-export const chargesInFlight = gauge({ name: 'payment_charges_in_flight', help: 'Calls waiting for the provider's answer (charges, and the rarer refunds)' });
+export const chargesInFlight = gauge({ name: 'payment_charges_in_flight', help: 'Calls waiting for the provider (charges, and the rarer refunds)' });
 
 let approved = 0;
 let settled = 0;
