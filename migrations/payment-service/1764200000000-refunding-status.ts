@@ -21,6 +21,8 @@ export class RefundingStatus1764200000000 implements MigrationInterface {
     await queryRunner.query('DROP INDEX payments_refunding');
     // A refund still owed is finished by hand before going back: the old code never makes it.
     await queryRunner.query(`ALTER TABLE payments DROP CONSTRAINT payments_status_check`);
-    await queryRunner.query(`ALTER TABLE payments ADD CONSTRAINT payments_status_check CHECK (status IN ('PENDING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REFUNDED'))`);
+    await queryRunner.query(
+      `ALTER TABLE payments ADD CONSTRAINT payments_status_check CHECK (status IN ('PENDING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'REFUNDED'))`,
+    );
   }
 }

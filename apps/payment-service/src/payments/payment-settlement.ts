@@ -21,10 +21,10 @@ export function settlementOf(payment: PaymentRow, answer: ProviderAnswer): Settl
   const to = nextStatus(payment.status, triggerOf(answer));
   if (!to) return null;
   const id = payment.id;
-  if (answer.kind === 'refund') return { to, move: { id, to, refundId: answer.refundId }, event: paymentRefunded(payment, answer.refundId) };
+  if (answer.kind === 'refund') return { move: { id, to, refundId: answer.refundId }, event: paymentRefunded(payment, answer.refundId) };
   const { result } = answer;
-  if (result.approved) return { to, move: { id, to, providerTxId: result.providerTxId }, event: paymentSucceeded(payment, result.providerTxId) };
-  return { to, move: { id, to, failureReason: result.reason }, event: paymentFailed(payment, result.reason) };
+  if (result.approved) return { move: { id, to, providerTxId: result.providerTxId }, event: paymentSucceeded(payment, result.providerTxId) };
+  return { move: { id, to, failureReason: result.reason }, event: paymentFailed(payment, result.reason) };
 }
 
 function triggerOf(answer: ProviderAnswer): PaymentTrigger {

@@ -106,28 +106,27 @@ export class PaymentStore {
 
   /**
    * Moves payments, one statement per status reached, each payment only from a status the state
-   * machine allows; a move to a status that owes a provider call takes a fresh lease. Returns
-   * the ids moved.
+   * machine allows; a move to a status that owes a provider call takes a fresh lease.
    */
-  async move(manager: EntityManager, moves: readonly PaymentMove[]): Promise<string[]> {
-    const moved: string[] = [];
+  async move(manager: EntityManager, moves: readonly PaymentMove[]): Promise<void> {
     for (const to of new Set(moves.map((move) => move.to))) {
-      moved.push(...(await this.moveTo(manager, to, moves.filter((move) => move.to === to))));
+      await this.moveTo(
+        manager,
+        to,
+        moves.filter((move) => move.to === to),
+      );
     }
-    return moved;
   }
 
-  private async moveTo(manager: EntityManager, to: PaymentStatus, moves: readonly PaymentMove[]): Promise<string[]> {
+  private async moveTo(manager: EntityManager, to: PaymentStatus, moves: readonly PaymentMove[]): Promise<void> {
     const leaseMs = to === CHARGE_OWED || to === REFUND_OWED ? this.leaseMs : null;
-    const moved = await queryRows<{ id: string }>(
-      manager,
+    await manager.query(
       `UPDATE payments p
           SET status = $5, provider_tx_id = coalesce(u.provider_tx_id, p.provider_tx_id),
               failure_reason = coalesce(u.failure_reason, p.failure_reason), refund_id = coalesce(u.refund_id, p.refund_id),
               lease_until = coalesce(now() + $7::integer * interval '1 millisecond', p.lease_until), updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, provider_tx_id, failure_reason, refund_id)
-        WHERE p.id = u.id AND p.status = ANY($6::text[])
-        RETURNING p.id`,
+        WHERE p.id = u.id AND p.status = ANY($6::text[])`,
       [
         moves.map((move) => move.id),
         moves.map((move) => move.providerTxId ?? null),
@@ -138,7 +137,6 @@ export class PaymentStore {
         leaseMs,
       ],
     );
-    return moved.map((row) => row.id);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createEvent, type Currency, EnvelopeOf } from '@orders/events';
 import { EventBatch, OutboxEntry, TransactionalEvents, withAfterCommit } from '@orders/platform';
 import { randomUUID } from 'node:crypto';
@@ -21,18 +22,20 @@ function newTestService(settings: { concurrency?: number } = {}) {
     find: jest.fn(async (id: string) => copyOf(id)),
     insertPending: jest.fn(async (_: EntityManager, payments: NewPayment[]) => {
       const fresh = payments.filter((payment) => ![...rows.values()].some((row) => row.order_id === payment.orderId));
-      for (const payment of fresh) rows.set(payment.id, paymentRow({ id: payment.id, order_id: payment.orderId, amount_cents: String(payment.amountCents), currency: payment.currency }));
+      for (const payment of fresh)
+        rows.set(payment.id, paymentRow({ id: payment.id, order_id: payment.orderId, amount_cents: String(payment.amountCents), currency: payment.currency }));
       return new Set(fresh.map((payment) => payment.id));
     }),
     insertTombstones: jest.fn(async () => undefined),
-    lockByOrder: jest.fn(async (_: EntityManager, orderIds: string[]) => [...rows.values()].filter((row) => orderIds.includes(row.order_id)).map((row) => ({ ...row }))),
+    lockByOrder: jest.fn(async (_: EntityManager, orderIds: string[]) =>
+      [...rows.values()].filter((row) => orderIds.includes(row.order_id)).map((row) => ({ ...row })),
+    ),
     lockByIds: jest.fn(async (_: EntityManager, ids: string[]) => ids.flatMap((id) => copyOf(id) ?? [])),
     move: jest.fn(async (_: EntityManager, moves: PaymentMove[]) => {
       for (const move of moves) {
         const row = rows.get(move.id)!;
         rows.set(move.id, { ...row, status: move.to, provider_tx_id: move.providerTxId ?? row.provider_tx_id });
       }
-      return moves.map((move) => move.id);
     }),
     claimExpiredLeases: jest.fn(async (): Promise<string[]> => []),
   };
@@ -86,16 +89,23 @@ function paymentRow(fields: Partial<PaymentRow> & Pick<PaymentRow, 'id' | 'order
   return { amount_cents: '2598', currency: 'USD', payment_method: 'pm_card_ok', status: 'PENDING', provider_tx_id: null, ...fields };
 }
 
-const orderReserved = (orderId = randomUUID()) =>
+const orderReserved = (orderId: string = randomUUID()) =>
   createEvent('OrderReserved', {
     orderId,
-    payload: { userId: 'alice', items: [{ sku: 'MUG', quantity: 2, unitPriceCents: 1299 }], totalCents: 2598, currency: 'USD', paymentMethod: 'pm_card_ok', path: 'redis' },
+    payload: {
+      userId: 'alice',
+      items: [{ sku: 'MUG', quantity: 2, unitPriceCents: 1299 }],
+      totalCents: 2598,
+      currency: 'USD',
+      paymentMethod: 'pm_card_ok',
+      path: 'redis',
+    },
   });
 
 const orderCancelled = (orderId: string) => createEvent('OrderCancelled', { orderId, payload: { reason: 'PAYMENT_TIMEOUT' } });
 
 /** Lets every queued call, answer and commit run (the mocks answer at once). */
-const settle = async () => {
+const runQueuedWork = async () => {
   for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
 };
 
@@ -109,21 +119,25 @@ function deferred<T>() {
 const published = (outbox: OutboxEntry[]) => outbox.map((entry) => ({ type: entry.event.eventType, payload: entry.event.payload }));
 
 describe(PaymentsService.name, () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
   it('charges a reserved order once and announces the success', async () => {
-    const { sut, provider, rows, outbox, reserve, cancel } = newTestService();
+    const { provider, rows, outbox, reserve } = newTestService();
     const reserved = orderReserved();
 
     await reserve(reserved);
-    await settle();
+    await runQueuedWork();
     // Delivered again (a replay under a new event id): the order has its payment already.
     await reserve(orderReserved(reserved.orderId!));
-    await settle();
+    await runQueuedWork();
     const [payment] = rows.values();
 
     expect(provider.charge).toHaveBeenCalledTimes(1);
     expect(provider.charge).toHaveBeenCalledWith({ paymentId: payment.id, amountCents: 2598, currency: 'USD', paymentMethod: 'pm_card_ok' });
     expect(rows.get(payment.id)).toMatchObject({ status: 'SUCCEEDED', provider_tx_id: `tx_${payment.id}` });
-    expect(published(outbox)).toEqual([{ type: 'PaymentSuccess', payload: { paymentId: payment.id, amountCents: 2598, currency: 'USD', providerTxId: `tx_${payment.id}` } }]);
+    expect(published(outbox)).toEqual([
+      { type: 'PaymentSuccess', payload: { paymentId: payment.id, amountCents: 2598, currency: 'USD', providerTxId: `tx_${payment.id}` } },
+    ]);
   });
 
   it('announces a success in the currency of the payment row, never a fixed one', async () => {
@@ -133,17 +147,17 @@ describe(PaymentsService.name, () => {
     store.claimExpiredLeases.mockResolvedValueOnce(['p1']);
 
     await sut.recoverExpiredLeases();
-    await settle();
+    await runQueuedWork();
 
     expect(outbox.map((entry) => entry.event.payload)).toEqual([expect.objectContaining({ currency: 'EUR' })]);
   });
 
   it('records a declined charge as FAILED and publishes PaymentFailed with the reason', async () => {
-    const { sut, provider, store, rows, outbox, reserve, cancel } = newTestService();
+    const { provider, store, rows, outbox, reserve } = newTestService();
     provider.charge.mockResolvedValueOnce({ approved: false, reason: 'card_declined' });
 
     await reserve(orderReserved());
-    await settle();
+    await runQueuedWork();
 
     const [payment] = rows.values();
     expect(store.move).toHaveBeenLastCalledWith(manager, [{ id: payment.id, to: 'FAILED', failureReason: 'card_declined' }]);
@@ -151,18 +165,18 @@ describe(PaymentsService.name, () => {
   });
 
   it('refunds a charge that went through after the order was cancelled, never calling the provider inside a transaction', async () => {
-    const { sut, provider, rows, outbox, callsInTransaction, reserve, cancel } = newTestService();
+    const { provider, rows, outbox, callsInTransaction, reserve, cancel } = newTestService();
     const answer = deferred<ChargeResult>();
     provider.charge.mockReturnValueOnce(answer.promise);
     const reserved = orderReserved();
 
     await reserve(reserved);
-    await settle();
+    await runQueuedWork();
     const [payment] = rows.values();
     await cancel(orderCancelled(reserved.orderId!));
     expect(rows.get(payment.id)!.status).toBe('CANCELLED');
     answer.resolve({ approved: true, providerTxId: 'tx_late' });
-    await settle();
+    await runQueuedWork();
 
     expect(provider.refund).toHaveBeenCalledWith('tx_late', 2598);
     expect(rows.get(payment.id)!.status).toBe('REFUNDED');
@@ -174,12 +188,12 @@ describe(PaymentsService.name, () => {
   });
 
   it('refunds a paid payment once its order is cancelled, after the cancellation commits', async () => {
-    const { sut, provider, rows, outbox, callsInTransaction, reserve, cancel } = newTestService();
+    const { provider, rows, outbox, callsInTransaction, cancel } = newTestService();
     rows.set('p1', paymentRow({ id: 'p1', order_id: 'o1', status: 'SUCCEEDED', provider_tx_id: 'tx_1' }));
 
     await cancel(orderCancelled('o1'));
     expect(rows.get('p1')!.status).toBe('REFUNDING');
-    await settle();
+    await runQueuedWork();
 
     expect(provider.refund).toHaveBeenCalledTimes(1);
     expect(callsInTransaction).toEqual([]);
@@ -188,7 +202,7 @@ describe(PaymentsService.name, () => {
   });
 
   it('charges nothing for an order cancelled before its reservation arrived', async () => {
-    const { sut, provider, store, reserve, cancel } = newTestService();
+    const { provider, store, cancel } = newTestService();
 
     await cancel(orderCancelled('o1'));
 
@@ -206,7 +220,7 @@ describe(PaymentsService.name, () => {
     await cancel(orderCancelled('o1'), orderCancelled('o2'));
     await reserve(orderReserved('o1'));
     await sut.recoverExpiredLeases();
-    await settle();
+    await runQueuedWork();
 
     expect(provider.charge).not.toHaveBeenCalled();
     expect(provider.refund).not.toHaveBeenCalled();
@@ -215,50 +229,54 @@ describe(PaymentsService.name, () => {
   });
 
   it('records nothing when the provider does not answer: the lease expiry tries again', async () => {
-    const { sut, provider, store, rows, outbox, reserve, cancel } = newTestService();
+    const { sut, provider, store, rows, outbox, reserve } = newTestService();
     provider.charge.mockRejectedValueOnce(new Error('payment provider did not answer within 1000 ms'));
 
     await reserve(orderReserved());
-    await settle();
+    await runQueuedWork();
     const [payment] = rows.values();
     expect(rows.get(payment.id)!.status).toBe('PENDING');
     expect(outbox).toEqual([]);
 
     store.claimExpiredLeases.mockResolvedValueOnce([payment.id]);
     await sut.recoverExpiredLeases();
-    await settle();
+    await runQueuedWork();
     expect(provider.charge).toHaveBeenCalledTimes(2);
     expect(rows.get(payment.id)!.status).toBe('SUCCEEDED');
   });
 
   it('never charges one payment twice at once, even when recovery claims it while the provider is charging', async () => {
-    const { sut, provider, store, rows, reserve, cancel } = newTestService();
+    const { sut, provider, store, rows, reserve } = newTestService();
     const answer = deferred<ChargeResult>();
     provider.charge.mockReturnValueOnce(answer.promise);
 
     await reserve(orderReserved());
-    await settle();
+    await runQueuedWork();
     const [payment] = rows.values();
     store.claimExpiredLeases.mockResolvedValueOnce([payment.id]);
     await sut.recoverExpiredLeases();
-    await settle();
+    await runQueuedWork();
     answer.resolve({ approved: true, providerTxId: 'tx_1' });
-    await settle();
+    await runQueuedWork();
 
     expect(provider.charge).toHaveBeenCalledTimes(1);
   });
 
   it('keeps at most PAYMENT_CONCURRENCY charges at the provider and starts the next as one ends', async () => {
-    const { sut, provider, reserve, cancel } = newTestService({ concurrency: 2 });
+    const { provider, reserve } = newTestService({ concurrency: 2 });
     const answers = [deferred<ChargeResult>(), deferred<ChargeResult>(), deferred<ChargeResult>()];
     for (const answer of answers) provider.charge.mockReturnValueOnce(answer.promise);
 
     await reserve(orderReserved(), orderReserved(), orderReserved(), orderReserved());
-    await settle();
+    await runQueuedWork();
     expect(provider.charge).toHaveBeenCalledTimes(2);
 
     answers[0].resolve({ approved: false, reason: 'card_declined' });
-    await settle();
+    await runQueuedWork();
     expect(provider.charge).toHaveBeenCalledTimes(3);
+
+    for (const answer of answers.slice(1)) answer.resolve({ approved: true, providerTxId: 'tx' });
+    await runQueuedWork();
+    expect(provider.charge).toHaveBeenCalledTimes(4);
   });
 });

@@ -73,18 +73,18 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
    * order); charging starts once that commits, each charge continuing its order's trace.
    */
   async acceptReservedOrders(batch: EventBatch<EnvelopeOf<'OrderReserved'>>): Promise<void> {
-    const payments = batch.events.map(
-      (event): NewPayment => ({
-        id: randomUUID(),
-        orderId: event.orderId!,
-        userId: event.payload.userId,
-        amountCents: event.payload.totalCents,
-        currency: event.payload.currency,
-        paymentMethod: event.payload.paymentMethod ?? null,
-      }),
-    );
+    const payments = batch.events.map((event): NewPayment => ({
+      id: randomUUID(),
+      orderId: event.orderId!,
+      userId: event.payload.userId,
+      amountCents: event.payload.totalCents,
+      currency: event.payload.currency,
+      paymentMethod: event.payload.paymentMethod ?? null,
+    }));
     const accepted = await this.store.insertPending(batch.manager, payments);
-    const charges = batch.events.flatMap((event, index) => (accepted.has(payments[index].id) ? [{ paymentId: payments[index].id, trace: batch.traceOf(event) }] : []));
+    const charges = batch.events.flatMap((event, index) =>
+      accepted.has(payments[index].id) ? [{ paymentId: payments[index].id, trace: batch.traceOf(event) }] : [],
+    );
     afterCommit(() => {
       for (const { paymentId, trace } of charges) this.calls.enqueue(this.chargeCall(paymentId), trace);
     });
@@ -97,17 +97,15 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
    */
   async voidForCancelledOrders(batch: EventBatch<EnvelopeOf<'OrderCancelled'>>): Promise<void> {
     const { manager } = batch;
-    const payments = await this.store.lockByOrder(
-      manager,
-      batch.events.map((event) => event.orderId!),
-    );
+    const orderIds = batch.events.map((event) => event.orderId!);
+    const payments = await this.store.lockByOrder(manager, orderIds);
     const byOrder = new Map(payments.map((payment) => [payment.order_id, payment]));
-    const unpaid = batch.events.filter((event) => !byOrder.has(event.orderId!)).map((event) => event.orderId!);
+    const unpaid = orderIds.filter((orderId) => !byOrder.has(orderId));
     if (unpaid.length > 0) await this.store.insertTombstones(manager, unpaid);
     const moves: PaymentMove[] = [];
     const refunds: Array<{ paymentId: string; trace: TraceContext }> = [];
-    for (const event of batch.events) {
-      const payment = byOrder.get(event.orderId!);
+    for (const [index, event] of batch.events.entries()) {
+      const payment = byOrder.get(orderIds[index]);
       const to = payment && nextStatus(payment.status, 'orderCancelled');
       if (!payment || !to) continue;
       moves.push({ id: payment.id, to });
