@@ -92,6 +92,22 @@ describe('payment timeout, late payment and cancel races', () => {
     expect(await system.stock('PAY-LAMP')).toEqual(before);
   });
 
+  it('makes a refund still owed when its attempt died (the lease expired): once, with PaymentRefunded', async () => {
+    const placed = await system.placeOrder('rita', { items: [{ sku: 'PAY-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' }, { prefer: 'wait=20' });
+    expect(placed.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'PAYMENT_TIMEOUT' });
+    const orderId = placed.body.id;
+    // As if the charge had gone through and the process had died before refunding it.
+    await system.db.query(
+      `UPDATE payment.payments SET status = 'REFUNDING', provider_tx_id = 'tx-orphan', lease_until = now() - interval '1 second' WHERE order_id = $1`,
+      [orderId],
+    );
+
+    await system.recorder.waitFor(() => system.recorder.typesOf(orderId).includes('PaymentRefunded'), 20_000);
+    const { rows } = await system.db.query('SELECT status, refund_id IS NOT NULL AS refunded, attempts FROM payment.payments WHERE order_id = $1', [orderId]);
+    expect(rows).toEqual([{ status: 'REFUNDED', refunded: true, attempts: 1 }]);
+    expect(system.recorder.typesOf(orderId).filter((type) => type === 'PaymentRefunded')).toHaveLength(1);
+  });
+
   it('refuses to cancel someone else’s order with 404, never revealing it exists', async () => {
     const placed = await system.placeOrder('olga', { items: [{ sku: 'PAY-LAMP', quantity: 1 }], paymentMethod: 'pm_card_timeout' });
     const stranger = await system
