@@ -1,4 +1,4 @@
 // What the system e2e tests (and only they) use to run this service in-process.
-export { createPaymentApp, SERVICE, SCHEMA } from './payment.app';
+export { createPaymentApp } from './payment.app';
 export { PaymentConfig } from './config/payment.config';
 export { migratePayment } from './migrate';
