@@ -199,6 +199,7 @@ async function main() {
   if (SCENARIOS.includes('reservation')) {
     step('scenario 3: reservation engine (bench/inventory, by the inventory engineer)');
     results.reservation = await reservationScenario({ progress });
+    if (results.reservation.failed) step(`scenario 3 FAILED (reported as failed, no figures): ${results.reservation.note}`);
     save();
   }
 

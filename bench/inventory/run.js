@@ -4,15 +4,17 @@
  * `node bench/inventory/run.js` (options: BENCH_SECONDS=8 BENCH_REDIS_CALLERS=64 BENCH_PG_CALLERS=16).
  *
  * One run measures, side by side, on real Redis and Postgres:
- *  - the engine's Redis path: RedisStock.reserve (reserve.lua by EVALSHA) through the engine's
- *    circuit breaker, called in-process by many concurrent callers;
- *  - the engine's Postgres path: reserveInPostgres (conditional UPDATE) in its own transaction;
- *  - the full Redis path as the saga handler runs it (StockEngine.reserve: Lua gate + Postgres
- *    write-through in one transaction, with the ledger insert);
+ *  - the engine's Redis path: StockEngine.holdInRedis (reserve.lua by EVALSHA, through
+ *    RedisAvailability: the circuit breaker), called in-process by many concurrent callers;
+ *  - the engine's Postgres path: StockStore.reserve (conditional UPDATE + product read) in its
+ *    own transaction;
+ *  - the full Redis path as the saga handler runs it, for a batch of one order: holdInRedis,
+ *    then StockEngine.confirmMany (Postgres write-through and the ledger row) in one transaction;
  *  - the bare limits: redis-benchmark EVALSHA of the same reserve.lua, and pgbench -M prepared -f
  *    with the same conditional UPDATE.
  * Every order is for 1 unit of one hot sku with 10^9 units (a flash sale that never sells out).
- * Writes REPORT.md, results.json and chart.svg next to this file.
+ * A rung where any call fails (or takes another path) fails the run: its rate would be the rate
+ * of failures. Writes REPORT.md, results.json and chart.svg next to this file.
  */
 const { spawn, execFileSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
@@ -25,8 +27,10 @@ const ROOT = path.resolve(__dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
 const load = (p) => require(path.join(DIST, p));
 const { RedisStock } = load('apps/inventory-service/src/stock-engine/redis-stock.js');
+const { RedisAvailability } = load('apps/inventory-service/src/stock-engine/redis-availability.js');
 const { StockEngine } = load('apps/inventory-service/src/stock-engine/stock-engine.js');
-const { reserveInPostgres, readWarmState } = load('apps/inventory-service/src/stock-engine/postgres-stock.js');
+const { StockStore } = load('apps/inventory-service/src/stock-store/stock-store.js');
+const { InventoryConfig } = load('apps/inventory-service/src/config/inventory.config.js');
 const { luaScripts } = load('apps/inventory-service/src/stock-engine/lua-scripts.js');
 const { inventoryMigrations } = load('migrations/inventory-service/index.js');
 const { dataSourceOptions, runMigrations } = load('libs/platform/src/index.js');
@@ -51,11 +55,15 @@ const freePort = () =>
   });
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** `callers` concurrent loops calling `operation` for SECONDS; throughput and latency in ms. */
+/**
+ * `callers` concurrent loops calling `operation` for SECONDS; throughput and latency in ms.
+ * Throws when any call failed: a failing call is fast, so the figure would measure failures.
+ */
 async function closedLoop(name, callers, operation) {
   const latencies = [];
   const deadline = Date.now() + SECONDS * 1000;
   let errors = 0;
+  let firstError;
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: callers }, async () => {
@@ -63,14 +71,16 @@ async function closedLoop(name, callers, operation) {
         const t0 = process.hrtime.bigint();
         try {
           await operation();
-        } catch {
+        } catch (error) {
           errors += 1;
+          firstError ??= error;
         }
         latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
       }
     }),
   );
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  if (errors > 0) throw new Error(`${name}: ${errors} of ${latencies.length} calls failed, no figure (first: ${firstError?.message})`);
   latencies.sort((a, b) => a - b);
   const result = { name, callers, ops: latencies.length, errors, perSecond: Math.round(latencies.length / elapsed), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   console.log(JSON.stringify(result));
@@ -98,30 +108,38 @@ async function main() {
     const pgVersion = (await dataSource.query('SHOW server_version'))[0].server_version;
 
     redis = new Redis(`redis://127.0.0.1:${port}`, { keyPrefix: 'bench:', enableOfflineQueue: true, maxRetriesPerRequest: 1 });
-    const config = { REDIS_BREAKER_FAILURE_THRESHOLD: 1, REDIS_BREAKER_OPEN_MS: 1000 };
-    const engine = new StockEngine(redis, dataSource, config);
-    await engine.redisStock.rewarm(await readWarmState(dataSource.manager));
-    engine.breaker.tryProbe();
-    engine.breaker.probeSucceeded();
+    // The engine as the service's Nest module wires it, with the service's default config
+    // (breaker opens after 1 error, 1 s cool-down); no probe timer: the bench re-warms once.
+    const config = new InventoryConfig();
+    const store = new StockStore();
+    const redisStock = new RedisStock(redis);
+    const availability = new RedisAvailability(redisStock, store, dataSource, config);
+    const engine = new StockEngine(availability, redisStock, store, config);
+    // The breaker starts open; its first probe (ping + re-warm from Postgres) closes it.
+    await availability.rewarmIfDue();
+    if (!availability.isUsable()) throw new Error('the re-warm of Redis failed: the breaker is still open');
     const items = [{ sku: SKU, quantity: 1 }];
 
     // Warm-up (JIT, connections, script cache).
-    for (let i = 0; i < 2000; i++) await engine.redisCall(() => engine.redisStock.reserve(randomUUID(), items));
+    for (let i = 0; i < 2000; i++) await engine.holdInRedis(randomUUID(), items);
 
+    // holdInRedis answers null when the breaker is open or the call failed: not a hold.
     results.push(await closedLoop('engine, Redis path (reserve.lua via EVALSHA, breaker)', REDIS_CALLERS, async () => {
-      const held = await engine.redisCall(() => engine.redisStock.reserve(randomUUID(), items));
-      if (!held || held.kind !== 'held') throw new Error(`not held: ${JSON.stringify(held)}`);
+      const held = await engine.holdInRedis(randomUUID(), items);
+      if (held?.kind !== 'held') throw new Error(`not held: ${JSON.stringify(held)}`);
     }));
     results.push(await closedLoop('engine, Postgres path (conditional UPDATE, one tx)', PG_CALLERS, async () => {
-      const result = await dataSource.transaction((manager) => reserveInPostgres(manager, items));
+      const result = await dataSource.transaction((manager) => store.reserve(manager, items));
       if (!result.ok) throw new Error('short');
     }));
+    // As the saga's reserveForOrders runs a batch of one: the hold, then Postgres confirms it
+    // (stock locked and moved, ledger row written) in the same transaction.
     results.push(await closedLoop('engine, Redis path + Postgres write-through + ledger (one tx)', PG_CALLERS, async () => {
       await dataSource.transaction(async (manager) => {
         const orderId = randomUUID();
-        const decision = await engine.reserve(manager, orderId, items);
-        if (!decision.ok) throw new Error('short');
-        await manager.query(`INSERT INTO reservations (order_id, sku, quantity, state, path) VALUES ($1, $2, 1, 'RESERVED', $3)`, [orderId, SKU, decision.path]);
+        const held = await engine.holdInRedis(orderId, items);
+        const [decision] = await engine.confirmMany(manager, [{ orderId, items, held }]);
+        if (!decision.ok || decision.path !== 'redis') throw new Error(`not reserved on the Redis path: ${JSON.stringify({ held, ok: decision.ok, path: decision.path })}`);
       });
     }));
 
@@ -227,19 +245,20 @@ ${results.map(row).join('\n')}
 
 ## How to read it
 
-- The **Redis path** row is the engine's reserve decision: \`reserve.lua\` (all-or-none,
-  per-order hold record, 7 Redis calls) by EVALSHA through ioredis and the circuit breaker,
-  in-process, ${results[0].callers} concurrent callers on one connection. The bare row runs the same
+- The **Redis path** row is the engine's reserve decision, \`StockEngine.holdInRedis\`:
+  \`reserve.lua\` (all-or-none, per-order hold record, 7 Redis calls) by EVALSHA through
+  ioredis and \`RedisAvailability\` (the circuit breaker), in-process, ${results[0].callers} concurrent callers on one connection. The bare row runs the same
   script with the same keys from \`redis-benchmark\` (50 clients, no pipelining). The engine
   can beat that "bare" figure: ioredis writes the commands of concurrent callers sharing one
   connection back to back (implicit pipelining), while \`redis-benchmark -P 1\` waits for each
   reply; Redis itself executes the same script per reservation in both cases.
-- The **Postgres path** row is the fallback: one transaction with the conditional
-  \`UPDATE … WHERE available >= $n\` plus the product read the handler needs for its
-  ProductChanged event. On one hot row every reservation queues on the row lock, so more
+- The **Postgres path** row is the fallback, \`StockStore.reserve\`: one transaction with
+  the stock-moves advisory lock, the conditional \`UPDATE … WHERE available >= $n\` and the
+  product read the handler needs for its ProductChanged event. On one hot row every reservation queues on the row lock, so more
   callers do not help (perf-notes trap 4); the bare pgbench row is the same UPDATE alone.
-- The **write-through** row is the whole Redis path as the saga handler runs it: the Lua
-  gate, then the conditional UPDATE and the ledger insert in one Postgres transaction. It is
+- The **write-through** row is the whole Redis path as the saga handler runs it, for a
+  batch of one order: \`holdInRedis\` (the Lua gate), then \`StockEngine.confirmMany\` (the
+  stock row locked and moved, the ledger row inserted) in one Postgres transaction. It is
   bound by Postgres commits on the hot row, like the Postgres path: the design keeps
   Postgres the truth for every successful reservation (see docs/inventory-engine.md).
   Where Redis pays off end to end is the *refusals*: once a sku is sold out, Redis answers

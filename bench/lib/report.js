@@ -62,6 +62,10 @@ function targets(r) {
     const ratios = r.reservation.ratios;
     rows.push(['Redis reservation path ≥ 50% of bare EVALSHA', pct(ratios.redisPathVsBareEvalsha), verdict(ratios.redisPathVsBareEvalsha >= 0.5), '']);
     rows.push(['Redis path ≥ 10× the Postgres path', `${ratios.redisPathOverPostgresPath}×`, verdict(ratios.redisPathOverPostgresPath >= 10), '']);
+  } else if (r.reservation?.failed) {
+    for (const target of ['Redis reservation path ≥ 50% of bare EVALSHA', 'Redis path ≥ 10× the Postgres path']) {
+      rows.push([target, 'not measured: bench/inventory/run.js failed (section 3)', '**failed**', '']);
+    }
   }
   if (r.flashSale) {
     const f = r.flashSale;
@@ -184,6 +188,12 @@ function writeReport(file, r, resultsFile) {
     lines.push(table(['ratio', 'value'], Object.entries(r.reservation.ratios).map(([k, v]) => [k, v])));
     lines.push('');
     lines.push('Their own report and chart: [bench/inventory/REPORT.md](inventory/REPORT.md).');
+  } else if (r.reservation?.failed) {
+    lines.push('**FAILED in this run: no figures.** `bench/inventory/run.js` did not produce a valid result:');
+    lines.push('');
+    lines.push('```');
+    lines.push(r.reservation.note);
+    lines.push('```');
   } else {
     lines.push(`Not measured in this run: ${r.reservation?.note ?? 'scenario not selected'}.`);
   }
