@@ -240,22 +240,24 @@ ${results.map(row).join('\n')}
 |---|---:|---|
 | engine Redis path / bare EVALSHA | ${ratios.redisPathVsBareEvalsha} (bare is ${ratios.bareEvalshaOverRedisPath}x) | within 2x: ${ratios.bareEvalshaOverRedisPath <= 2 ? 'met' : 'NOT met'} |
 | engine Redis path / engine Postgres path | ${ratios.redisPathOverPostgresPath}x | >= 10x: ${ratios.redisPathOverPostgresPath >= 10 ? 'met' : 'NOT met'} |
-| engine Postgres path / bare pgbench UPDATE | ${ratios.postgresPathVsBarePgbench} | (cost of the transaction + product read) |
+| engine Postgres path / bare pgbench UPDATE | ${ratios.postgresPathVsBarePgbench} | (cost of the transaction, the stock-moves advisory lock and the product read) |
 | Redis gate + Postgres write-through / Postgres path | ${ratios.writeThroughOverPostgresPath} | (what a saga handler pays per *successful* reservation) |
 
 ## How to read it
 
 - The **Redis path** row is the engine's reserve decision, \`StockEngine.holdInRedis\`:
   \`reserve.lua\` (all-or-none, per-order hold record, 7 Redis calls) by EVALSHA through
-  ioredis and \`RedisAvailability\` (the circuit breaker), in-process, ${results[0].callers} concurrent callers on one connection. The bare row runs the same
-  script with the same keys from \`redis-benchmark\` (50 clients, no pipelining). The engine
-  can beat that "bare" figure: ioredis writes the commands of concurrent callers sharing one
-  connection back to back (implicit pipelining), while \`redis-benchmark -P 1\` waits for each
-  reply; Redis itself executes the same script per reservation in both cases.
+  ioredis and \`RedisAvailability\` (the circuit breaker), in-process, ${results[0].callers} concurrent
+  callers on one connection. The bare row runs the same script with the same keys from
+  \`redis-benchmark\` (50 clients, no pipelining). The engine can beat that "bare" figure:
+  ioredis writes the commands of concurrent callers sharing one connection back to back
+  (implicit pipelining), while \`redis-benchmark -P 1\` waits for each reply; Redis itself
+  executes the same script per reservation in both cases.
 - The **Postgres path** row is the fallback, \`StockStore.reserve\`: one transaction with
   the stock-moves advisory lock, the conditional \`UPDATE … WHERE available >= $n\` and the
-  product read the handler needs for its ProductChanged event. On one hot row every reservation queues on the row lock, so more
-  callers do not help (perf-notes trap 4); the bare pgbench row is the same UPDATE alone.
+  product read the handler needs for its ProductChanged event. On one hot row every
+  reservation queues on the row lock, so more callers do not help (perf-notes trap 4); the
+  bare pgbench row is the same UPDATE alone.
 - The **write-through** row is the whole Redis path as the saga handler runs it, for a
   batch of one order: \`holdInRedis\` (the Lua gate), then \`StockEngine.confirmMany\` (the
   stock row locked and moved, the ledger row inserted) in one Postgres transaction. It is
