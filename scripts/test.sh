@@ -13,7 +13,7 @@ step "build and type check (process-level tests run the built services)"
 npm run --silent build
 npx tsc -p tsconfig.spec.json --noEmit
 step "lint and format (typescript-eslint, Nx module boundaries, Prettier)"
-npx eslint --max-warnings=50 apps libs tools migrations deploy
+npx eslint --max-warnings=0 apps libs tools migrations deploy
 npm run --silent format:check
 step "tests (unit + end-to-end)"
 # Nest 12 is ESM-only: Jest loads it through require(esm), which needs the VM modules API.
