@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   console.log(created.length > 0 ? `topics: created ${created.join(', ')}` : 'topics: all present');
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   for (const [service, migrate] of steps) console.log(`migrate: ${describeMigration(service, await migrate())}`);
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, ServiceConfig } from '@orders/platform';
-import { sign } from 'jsonwebtoken';
+import { JwtPayload, sign } from 'jsonwebtoken';
 
 /**
  * Development tokens: `npm run token -- <user-id> [admin] [--ttl 3600]`.
@@ -12,7 +12,7 @@ function main(): void {
   const ttl = ttlIndex >= 0 ? Number(args.splice(ttlIndex, 2)[1]) : 3600;
   const [userId = 'user-1', ...roles] = args;
   const config = loadConfig(ServiceConfig);
-  process.stdout.write(`${sign({ sub: userId, roles }, config.AUTH_JWT_SECRET, { algorithm: 'HS256', expiresIn: ttl })}\n`);
+  process.stdout.write(`${sign({ sub: userId, roles } satisfies JwtPayload, config.AUTH_JWT_SECRET, { algorithm: 'HS256', expiresIn: ttl })}\n`);
 }
 
 main();

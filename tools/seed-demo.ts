@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, ServiceConfig } from '@orders/platform';
-import { sign } from 'jsonwebtoken';
+import { JwtPayload, sign } from 'jsonwebtoken';
 
 const DEMO_PRODUCTS = [
   { sku: 'DEMO-TSHIRT', name: 'T-shirt', priceCents: 1999, initialStock: 100 },
@@ -13,7 +13,7 @@ const DEMO_PRODUCTS = [
 async function main(): Promise<void> {
   const config = loadConfig(ServiceConfig);
   const gateway = process.argv[2] ?? 'http://127.0.0.1:3000';
-  const token = sign({ sub: 'demo-admin', roles: ['admin'] }, config.AUTH_JWT_SECRET, { algorithm: 'HS256', expiresIn: 300 });
+  const token = sign({ sub: 'demo-admin', roles: ['admin'] } satisfies JwtPayload, config.AUTH_JWT_SECRET, { algorithm: 'HS256', expiresIn: 300 });
   for (const product of DEMO_PRODUCTS) {
     const response = await fetch(`${gateway}/admin/products`, {
       method: 'POST',
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -15,7 +15,7 @@ describe('generated contract artifacts', () => {
 
   it('is a valid AsyncAPI 3.0 document for the official parser', async () => {
     const { document, diagnostics } = await new Parser().parse(asyncApiYaml());
-    const problems = diagnostics.filter((diagnostic) => diagnostic.severity <= 1 && diagnostic.code !== 'asyncapi-latest-version');
+    const problems = diagnostics.filter((diagnostic) => (diagnostic.severity as number) <= 1 && diagnostic.code !== 'asyncapi-latest-version');
     expect(problems.map((problem) => `${problem.code}: ${problem.message} at ${problem.path.join('.')}`)).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
     const channels = document!

@@ -9,17 +9,17 @@ import { renderEventsPage } from './events-page';
 export interface GeneratedArtifact {
   /** Relative to the repository root. */
   readonly path: string;
-  render(root: string): Promise<string>;
+  render(root: string): string | Promise<string>;
 }
 
 export const asyncApiYaml = (): string => stringify(buildAsyncApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false });
 
 export const ARTIFACTS: readonly GeneratedArtifact[] = [
-  { path: 'libs/events/asyncapi.yaml', render: async () => asyncApiYaml() },
-  { path: 'docs/events.md', render: async () => renderEventsPage(buildAsyncApiDocument()) },
+  { path: 'libs/events/asyncapi.yaml', render: () => asyncApiYaml() },
+  { path: 'docs/events.md', render: () => renderEventsPage(buildAsyncApiDocument()) },
   { path: 'apps/order-gateway/openapi.json', render: async () => `${JSON.stringify(await gatewayOpenApiDocument(), null, 2)}\n` },
   // From the committed document above (written first, and itself checked for staleness).
-  { path: 'libs/gateway-client/src/openapi.ts', render: async (root) => clientTypes(root, 'apps/order-gateway/openapi.json') },
+  { path: 'libs/gateway-client/src/openapi.ts', render: (root) => clientTypes(root, 'apps/order-gateway/openapi.json') },
 ];
 
 /**

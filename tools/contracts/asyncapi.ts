@@ -76,7 +76,7 @@ A deployment (or a test run) may prefix every topic name.`;
 
 const messageId = (definition: EventDefinition) => `${definition.type}V${definition.version}`;
 const ref = (path: string): Ref => ({ $ref: path });
-const definitions = (): EventDefinition[] => Object.values(Events) as EventDefinition[];
+const definitions = (): EventDefinition[] => Object.values(Events);
 
 function headersOf(definition: EventDefinition): JsonSchema {
   const constants: Partial<Record<keyof typeof EventHeaders, JsonSchema>> = {

@@ -16,9 +16,10 @@ function eventsOf(doc: AsyncApiDocument): Map<string, EventVersion> {
   for (const channel of Object.values(doc.channels))
     for (const { $ref } of Object.values(channel.messages)) {
       const message = doc.components.messages[$ref.slice($ref.lastIndexOf('/') + 1)];
-      const envelope = message.payload.properties ?? {};
-      if (envelope.eventType?.const === undefined) continue;
-      const [type, version] = [String(envelope.eventType.const), Number(envelope.version?.const)];
+      const envelope: Partial<Record<string, JsonSchema>> = message.payload.properties ?? {};
+      const type = envelope.eventType?.const;
+      if (typeof type !== 'string') continue;
+      const version = Number(envelope.version?.const);
       events.set(`${type} v${version}`, { name: `${type} v${version}`, type, version, topic: channel.address, message });
     }
   return events;

@@ -83,7 +83,7 @@ function typeOf(schema: JsonSchema, doc: AsyncApiDocument): string {
     return `[${name}](#${anchor(name)})`;
   }
   if (schema.type === 'array' && schema.items) return `${typeOf(schema.items, doc)}[]`;
-  return [schema.type].flat().filter(Boolean).join(' \\| ') + (schema.format ? ` (${String(schema.format)})` : '');
+  return [schema.type].flat().filter(Boolean).join(' \\| ') + (schema.format ? ` (${schema.format})` : '');
 }
 
 function constraintsOf(schema: JsonSchema): string {
@@ -98,8 +98,8 @@ function constraintsOf(schema: JsonSchema): string {
     ['minItems', 'items ≥'],
     ['maxItems', 'items ≤'],
   ] as const)
-    if (schema[keyword] !== undefined) parts.push(`${text} ${String(schema[keyword])}`);
-  if (schema.pattern) parts.push(`matches \`${String(schema.pattern)}\``);
-  if (schema.description) parts.push(String(schema.description));
+    if (schema[keyword] !== undefined) parts.push(`${text} ${schema[keyword]}`);
+  if (schema.pattern) parts.push(`matches \`${schema.pattern}\``);
+  if (schema.description) parts.push(schema.description);
   return parts.join('; ');
 }

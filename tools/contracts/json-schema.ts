@@ -1,9 +1,19 @@
+import type { TypeMetadata } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 
 /** A JSON Schema object as this repository's documents use it (draft-07 / OpenAPI 3.0 subset). */
 export type JsonSchema = {
   type?: string | string[];
+  description?: string;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;
@@ -47,7 +57,8 @@ export function schemasOf(roots: Constructor[]): Record<string, JsonSchema> {
 /** Classes a class nests through class-transformer's `@Type` (inherited properties included). */
 function nestedClassesOf(target: Constructor, properties: string[]): Constructor[] {
   return properties.flatMap((property) => {
-    const metadata = defaultMetadataStorage.findTypeMetadata(target, property);
-    return metadata?.typeFunction ? [metadata.typeFunction() as Constructor] : [];
+    // Undefined for a property without @Type, whatever the declaration says.
+    const metadata = defaultMetadataStorage.findTypeMetadata(target, property) as TypeMetadata | undefined;
+    return metadata ? [metadata.typeFunction() as Constructor] : [];
   });
 }

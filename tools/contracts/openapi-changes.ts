@@ -49,11 +49,11 @@ export function openApiBreaks(old: OpenApiDocument, next: OpenApiDocument): Brea
   const resolveOld = resolverOf(old);
   const resolveNew = resolverOf(next);
   for (const [path, oldItem] of Object.entries(old.paths)) {
-    const newItem = next.paths[path];
-    if (!newItem) {
+    if (!(path in next.paths)) {
       breaks.push({ at: path, change: 'removed path' });
       continue;
     }
+    const newItem = next.paths[path];
     for (const method of METHODS.filter((name) => name in oldItem)) {
       const where = `${method.toUpperCase()} ${path}`;
       const before = oldItem[method] as Operation;

@@ -25,7 +25,7 @@ async function main(release: boolean): Promise<void> {
   }
 }
 
-main(process.argv.includes('--release')).catch((error) => {
+main(process.argv.includes('--release')).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -2,11 +2,8 @@ import { createEvent, decodeEvent, encodeEvent, InvalidEventError, messageKeyOf 
 import { eventTypesConsumedBy, Events, topicsConsumedBy } from './registry';
 
 const orderId = '6f1c1f0e-8a53-4c1e-9d55-3f1f2f0c9a11';
-const created = () =>
-  createEvent('OrderCreated', {
-    orderId,
-    payload: { userId: 'u1', items: [{ sku: 'A-1', quantity: 2, unitPriceCents: 500 }], totalCents: 1000, currency: 'USD' },
-  });
+const orderPayload = { userId: 'u1', items: [{ sku: 'A-1', quantity: 2, unitPriceCents: 500 }], totalCents: 1000, currency: 'USD' as const };
+const created = () => createEvent('OrderCreated', { orderId, payload: orderPayload });
 
 describe('event envelope', () => {
   it('round-trips a valid event through JSON', () => {
@@ -33,14 +30,14 @@ describe('event envelope', () => {
     ['an unknown version', JSON.stringify({ ...created(), version: 9 })],
     ['a missing event id', JSON.stringify({ ...created(), eventId: undefined })],
     ['a saga event without order id', JSON.stringify({ ...created(), orderId: null })],
-    ['a negative quantity', JSON.stringify({ ...created(), payload: { ...created().payload, items: [{ sku: 'A', quantity: -1, unitPriceCents: 1 }] } })],
-    ['a quantity of the wrong type', JSON.stringify({ ...created(), payload: { ...created().payload, totalCents: '1000' } })],
+    ['a negative quantity', JSON.stringify({ ...created(), payload: { ...orderPayload, items: [{ sku: 'A', quantity: -1, unitPriceCents: 1 }] } })],
+    ['a quantity of the wrong type', JSON.stringify({ ...created(), payload: { ...orderPayload, totalCents: '1000' } })],
   ])('rejects %s as invalid (dead letter)', (_case, value) => {
     expect(() => decodeEvent(value)).toThrow(InvalidEventError);
   });
 
   it('drops fields it does not know (tolerant reader)', () => {
-    const event = { ...created(), payload: { ...created().payload, loyaltyPoints: 12 } };
+    const event = { ...created(), payload: { ...orderPayload, loyaltyPoints: 12 } };
     expect(decodeEvent(JSON.stringify(event)).envelope.payload).not.toHaveProperty('loyaltyPoints');
   });
 });

@@ -67,7 +67,7 @@ export function createEvent<N extends EventName>(
 /** The Kafka message key: order id for the saga, sku for catalog snapshots. */
 export function messageKeyOf(envelope: EventEnvelope): string {
   const definition = findDefinition(envelope.eventType, envelope.version);
-  if (definition?.key === 'sku') return String((envelope.payload as { sku: string }).sku);
+  if (definition?.key === 'sku') return String((envelope.payload as { sku: unknown }).sku);
   if (!envelope.orderId) throw new InvalidEventError(`${envelope.eventType} needs an orderId`);
   return envelope.orderId;
 }

@@ -155,7 +155,7 @@ export function findDefinition(type: string, version: number): EventDefinition |
 /** Topics a service must subscribe to: those carrying an event it consumes. */
 export function topicsConsumedBy(service: ServiceName): Topic[] {
   const topics = Object.values(Events)
-    .filter((definition) => (definition.consumers as readonly ServiceName[]).includes(service))
+    .filter((definition) => definition.consumers.includes(service))
     .map((definition) => definition.topic);
   return [...new Set(topics)];
 }
@@ -163,6 +163,6 @@ export function topicsConsumedBy(service: ServiceName): Topic[] {
 /** Event types a service handles (for checking that every one has a handler). */
 export function eventTypesConsumedBy(service: ServiceName): string[] {
   return Object.values(Events)
-    .filter((definition) => (definition.consumers as readonly ServiceName[]).includes(service))
+    .filter((definition) => definition.consumers.includes(service))
     .map((definition) => definition.type);
 }

@@ -1,5 +1,6 @@
 import { INestApplication, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { HttpApp } from './http/create-http-app';
 import { ServiceConfig } from './config/service-config';
 import { startTracing, stopTracing } from './observability/tracing';
@@ -19,7 +20,15 @@ export class TracingShutdown implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.service) await stopTracing(this.service);
     // Nest re-raises the signal right after the hooks: write out buffered log lines first.
-    await new Promise<void>((resolve) => (PinoLogger.root ? PinoLogger.root.flush(() => resolve()) : resolve()));
+    // `root` is unset until a logger module has started, whatever its declared type says.
+    const root = PinoLogger.root as Pino | undefined;
+    if (root) {
+      await new Promise<void>((resolve) => {
+        root.flush(() => {
+          resolve();
+        });
+      });
+    }
   }
 }
 

@@ -69,7 +69,9 @@ class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(() => {
+      this.redis.disconnect();
+    });
   }
 }
 
@@ -94,7 +96,7 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
-        LoggerModule.forRoot(loggerParams({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY === true })),
+        LoggerModule.forRoot(loggerParams({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY })),
         MetricsModule.forRoot(),
         TypeOrmModule.forRoot(
           dataSourceOptions({

@@ -1,6 +1,6 @@
 import { CryptoKey, exportJWK, generateKeyPair, JWK, SignJWT } from 'jose';
-import { sign } from 'jsonwebtoken';
-import { createHmac, createPublicKey, JsonWebKey, KeyObject, sign as cryptoSign } from 'node:crypto';
+import { JwtPayload, sign } from 'jsonwebtoken';
+import { createHmac, createPublicKey, KeyObject, sign as cryptoSign } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Unauthenticated } from '../http/domain-error';
@@ -59,7 +59,7 @@ function handSigned(key: SigningKey, header: Record<string, unknown>, how: 'rsa'
   const signature =
     how === 'rsa'
       ? cryptoSign('sha256', Buffer.from(signingInput), KeyObject.from(key.privateKey))
-      : createHmac('sha256', createPublicKey({ key: key.jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }))
+      : createHmac('sha256', createPublicKey({ key: key.jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }))
           .update(signingInput)
           .digest();
   return `${signingInput}.${signature.toString('base64url')}`;
@@ -143,7 +143,10 @@ describe('JWKS token verifier (identity provider keys)', () => {
           .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
           .sign(rsa.privateKey),
     ],
-    ['HS256 when no shared secret is configured', async () => sign({ sub: 'u1' }, 'a-test-secret-of-enough-length', { algorithm: 'HS256', expiresIn: 60 })],
+    [
+      'HS256 when no shared secret is configured',
+      async () => sign({ sub: 'u1' } satisfies JwtPayload, 'a-test-secret-of-enough-length', { algorithm: 'HS256', expiresIn: 60 }),
+    ],
   ])('refuses a token %s', async (_case, make) => {
     const sut = tokenVerifierFor({ jwks: options() });
     await expect(sut.verify(await make())).rejects.toBeInstanceOf(Unauthenticated);
@@ -168,7 +171,10 @@ describe('JWKS token verifier (identity provider keys)', () => {
   it('accepts HS256 development tokens beside the provider when a shared secret is configured', async () => {
     const secret = 'a-test-secret-of-enough-length';
     const sut = tokenVerifierFor({ jwtSecret: secret, jwks: options() });
-    await expect(sut.verify(sign({ sub: 'dev-1', roles: [] }, secret, { algorithm: 'HS256', expiresIn: 60 }))).resolves.toEqual({ id: 'dev-1', roles: [] });
+    await expect(sut.verify(sign({ sub: 'dev-1', roles: [] } satisfies JwtPayload, secret, { algorithm: 'HS256', expiresIn: 60 }))).resolves.toEqual({
+      id: 'dev-1',
+      roles: [],
+    });
     await expect(sut.verify(await token(rsa))).resolves.toBeDefined();
   });
 });

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { sqlStateOf } from './sql-state';
 
 /** Creates the database named in `url` if missing (connecting to `postgres` to do it). */
 export async function ensureDatabase(url: string): Promise<void> {
@@ -11,8 +12,8 @@ export async function ensureDatabase(url: string): Promise<void> {
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created meanwhile by another process
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: unknown) => {
+        if (sqlStateOf(error) !== '42P04') throw error; // created meanwhile by another process
       });
     }
   } finally {

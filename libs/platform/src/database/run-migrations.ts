@@ -50,8 +50,10 @@ export async function runMigrations(options: {
 /** The body of a service's `migrate.js`: apply, report, exit non-zero on failure. */
 export function runMigrationCli(service: string, migrate: () => Promise<MigrationResult>): void {
   migrate()
-    .then((result) => console.log(describeMigration(service, result)))
-    .catch((error) => {
+    .then((result) => {
+      console.log(describeMigration(service, result));
+    })
+    .catch((error: unknown) => {
       console.error(error);
       process.exit(1);
     });

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { sqlStateOf } from './sql-state';
 
 /** The login role a service runs as, read from its DATABASE_URL. */
 export interface RuntimeRole {
@@ -39,8 +40,8 @@ export async function ensureRuntimeRole(client: Client, schema: string, role: Ru
     const { rows: me } = await client.query<{ may: boolean }>('SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user');
     if (!me[0]?.may) throw new RoleCheckFailed(role.name, 'does not exist, and the migration role may not create roles: create it with LOGIN first');
     const password = role.password ? ` PASSWORD ${client.escapeLiteral(role.password)}` : '';
-    await client.query(`CREATE ROLE ${ident(role.name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS${password}`).catch((error: { code?: string }) => {
-      if (error.code !== '42710') throw error; // created meanwhile by another migration job
+    await client.query(`CREATE ROLE ${ident(role.name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS${password}`).catch((error: unknown) => {
+      if (sqlStateOf(error) !== '42710') throw error; // created meanwhile by another migration job
     });
     outcome = 'created';
   } else {

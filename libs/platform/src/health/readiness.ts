@@ -17,9 +17,13 @@ export const READINESS_DEADLINE_MS = 1_500;
 export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      reject(new Error(`${what} did not answer within ${ms} ms`));
+    }, ms);
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 export const postgresCheck = (dataSource: DataSource): ReadinessCheck => ({
@@ -44,7 +48,6 @@ export const kafkaCheck = (probe: KafkaProbe): ReadinessCheck => ({
 
 export const outboxRelayCheck = (relay: OutboxRelay): ReadinessCheck => ({
   name: 'outbox-relay',
-  check: async () => {
-    if (!relay.isHealthy()) throw new Error('the outbox relay has not published or polled successfully in the last 30 s');
-  },
+  check: () =>
+    relay.isHealthy() ? Promise.resolve() : Promise.reject(new Error('the outbox relay has not published or polled successfully in the last 30 s')),
 });

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, INestApplication, Type, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, DynamicModule, INestApplication, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
@@ -89,7 +89,7 @@ function answerRouterError(
 }
 
 /** Fastify-based Nest app with the platform's HTTP conventions. */
-export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeof Object>, timeouts: HttpTimeouts): Promise<NestFastifyApplication> {
+export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, timeouts: HttpTimeouts): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
     // Fastify leaves the whole-request bound off by default: a stalled body held a connection forever.
@@ -113,7 +113,7 @@ export async function createHttpApp(rootModule: Type<unknown> | ReturnType<typeo
   adapter.getInstance().removeContentTypeParser('text/plain');
   // bodyParser off: Nest would add a form (urlencoded) parser, so a form body reached validation
   // as an object (a 400) instead of the 415 it is. Fastify's own JSON parser stays.
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule as Type<unknown>, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule, adapter, {
     bufferLogs: true,
     abortOnError: false,
     bodyParser: false,

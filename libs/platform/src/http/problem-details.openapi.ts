@@ -54,21 +54,25 @@ export interface OpenApiResponse {
  * catalogue types this operation answers with that status, with one example per type.
  */
 export function problemResponse(status: number, types: readonly ProblemType[]): OpenApiResponse {
-  const uris = status === 500 ? [INTERNAL_PROBLEM_TYPE] : types.map(problemTypeUri);
+  const documented =
+    status === 500
+      ? [{ uri: INTERNAL_PROBLEM_TYPE, detail: 'An unexpected error occurred.' }]
+      : types.map((type) => ({ uri: problemTypeUri(type), detail: type.description }));
+  const uris = documented.map(({ uri }) => uri);
   const description =
     status === 500
       ? 'Unexpected error; the body reveals nothing about it.'
       : types.map((type) => (types.length > 1 ? `\`${type.slug}\`: ${type.description}` : type.description)).join(' ');
   const headers = Object.fromEntries(types.flatMap((type) => type.headers ?? []).map((name) => [name, HEADER_DOCS[name]]));
   const examples = Object.fromEntries(
-    uris.map((uri) => [
-      uri.split('/').pop()!,
+    documented.map(({ uri, detail }) => [
+      uri.slice(uri.lastIndexOf('/') + 1),
       {
         value: {
           type: uri,
           title: STATUS_CODES[status],
           status,
-          detail: status === 500 ? 'An unexpected error occurred.' : problemTypeOf(uri)!.description,
+          detail,
           instance: '/orders',
           ...(uri.endsWith('/validation-failed') ? { errors: [{ field: 'items[0].quantity', message: 'quantity must not be greater than 1000 (max)' }] } : {}),
         },
@@ -108,7 +112,7 @@ export function ApiProblems(...types: ProblemType[]): MethodDecorator & ClassDec
         ),
       } as Parameters<typeof ApiResponse>[0]),
     ),
-  ) as MethodDecorator & ClassDecorator;
+  );
 }
 
 interface DocumentedOperation {

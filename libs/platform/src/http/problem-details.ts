@@ -22,7 +22,7 @@ export interface Problem {
 }
 
 // Fastify's own errors (raised before Nest sees the request) that are the client's fault.
-const FASTIFY_CODES: Record<string, { type: ProblemType; detail: string }> = {
+const FASTIFY_CODES: Partial<Record<string, { type: ProblemType; detail: string }>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { type: Problems.PayloadTooLarge, detail: 'The request body exceeds 64 KiB.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { type: Problems.UnsupportedMediaType, detail: 'Send the body as application/json.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { type: Problems.MalformedJson, detail: 'The JSON body is empty.' },
@@ -53,15 +53,14 @@ export function toProblem(error: unknown, instance: string): Problem & { unexpec
   if (error instanceof DomainError) return known(error.type, error.detail, instance, error.errors, error.headers);
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status < 500) return known(genericProblemFor(status), status === HttpStatus.NOT_FOUND ? 'No such resource.' : describeHttpException(error), instance);
+    if (status < 500)
+      return known(genericProblemFor(status), status === (HttpStatus.NOT_FOUND as number) ? 'No such resource.' : describeHttpException(error), instance);
   }
-  const fastify = error as { code?: string; statusCode?: number };
-  if (fastify && typeof fastify.code === 'string' && FASTIFY_CODES[fastify.code]) {
-    const { type, detail } = FASTIFY_CODES[fastify.code];
-    return known(type, detail, instance);
-  }
+  const fastify: { code?: unknown; statusCode?: unknown } = typeof error === 'object' && error !== null ? error : {};
+  const fastifyProblem = typeof fastify.code === 'string' ? FASTIFY_CODES[fastify.code] : undefined;
+  if (fastifyProblem) return known(fastifyProblem.type, fastifyProblem.detail, instance);
   if (error instanceof SyntaxError && fastify.statusCode === 400) return known(Problems.MalformedJson, 'The body is not valid JSON.', instance);
-  if (fastify && typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+  if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {
     return known(genericProblemFor(fastify.statusCode), 'The request could not be processed.', instance);
   }
   if (isTransientError(error)) {
@@ -74,7 +73,7 @@ export function toProblem(error: unknown, instance: string): Problem & { unexpec
     };
   }
   return {
-    body: { type: INTERNAL_PROBLEM_TYPE, title: STATUS_CODES[500]!, status: 500, detail: 'An unexpected error occurred.', instance },
+    body: { type: INTERNAL_PROBLEM_TYPE, title: STATUS_CODES[500] ?? 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', instance },
     headers: {},
     unexpected: true,
   };

@@ -28,7 +28,9 @@ describe('afterCommit', () => {
   it('keeps concurrent units of work apart, and runs at once outside one', async () => {
     const seen: string[] = [];
     await Promise.all([
-      withAfterCommit(async () => afterCommit(() => seen.push('a'))),
+      withAfterCommit(async () => {
+        afterCommit(() => seen.push('a'));
+      }),
       withAfterCommit(async () => {
         afterCommit(() => seen.push('b'));
         throw new Error('rollback');

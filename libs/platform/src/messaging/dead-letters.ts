@@ -45,7 +45,7 @@ async function readToEnd(
   brokers: string[],
   topic: string,
   groupId: string,
-  onMessage: (letter: DeadLetter) => Promise<void>,
+  onMessage: (letter: DeadLetter) => void | Promise<void>,
   security?: KafkaSecurity,
 ): Promise<number> {
   const kafka = createKafka('dead-letters', brokers, security);
@@ -68,10 +68,11 @@ async function readToEnd(
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
-            if (!remaining.has(partition)) return;
+            const end = high.get(partition);
+            if (end === undefined || !remaining.has(partition)) return;
             await onMessage(toDeadLetter(partition, message));
             count += 1;
-            if (Number(message.offset) + 1 >= high.get(partition)!) {
+            if (Number(message.offset) + 1 >= end) {
               remaining.delete(partition);
               if (remaining.size === 0) resolve();
             }
@@ -92,7 +93,7 @@ export async function listDeadLetters(brokers: string[], prefix: string, topic: 
     brokers,
     deadLetterTopic(topic, prefix),
     `dead-letters-list-${randomUUID()}`,
-    async (letter) => {
+    (letter) => {
       letters.push(letter);
     },
     security,

@@ -10,7 +10,7 @@ import {
   topicName,
   topicsConsumedBy,
 } from '@orders/events';
-import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners } from 'kafkajs';
+import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isTransientError } from '../database/transient-errors';
 import { counter, histogram, LATENCY_BUCKETS } from '../observability/metrics';
@@ -52,6 +52,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt - 1, 6));
 
 type Handler = MessageHandler & { extras?: Partial<BatchHandlerExtras> };
+
+/** The inbox table of a batch handler (only those join a unit: see handleMessages). */
+function inboxOf(handler: Handler): string {
+  const inbox = handler.extras?.inbox;
+  if (!inbox) throw new Error('a batch handler without an inbox table');
+  return inbox;
+}
 
 /** A valid message of this partition's batch, with the handler its event type goes to. */
 interface Decoded {
@@ -118,6 +125,7 @@ export class EventsKafkaServer extends ServerKafka {
     });
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- ServerKafka's signature, overridden
   override createClient<T = unknown>(): T {
     return createKafka(this.settings.service, this.settings.brokers, this.settings.security) as T;
   }
@@ -145,16 +153,16 @@ export class EventsKafkaServer extends ServerKafka {
    * (committed, or its bad message dead-lettered) before its offsets are resolved and committed.
    */
   async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
-    const lane: Lane = { topic: batch.topic, partition: batch.partition, heartbeat, pause };
+    const { batch } = payload;
+    const lane: Lane = { topic: batch.topic, partition: batch.partition, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() };
     for (let start = 0; start < batch.messages.length; start += MAX_UNIT_SIZE) {
-      if (!isRunning() || isStale()) return;
+      if (!payload.isRunning() || payload.isStale()) return;
       const messages = batch.messages.slice(start, start + MAX_UNIT_SIZE);
       await this.handleMessages(lane, messages);
-      resolveOffset(messages[messages.length - 1].offset);
-      await commitOffsetsIfNecessary();
+      payload.resolveOffset(messages[messages.length - 1].offset);
+      await payload.commitOffsetsIfNecessary();
       // kafkajs sends a heartbeat only when heartbeatInterval has passed: cheap to call often.
-      await heartbeat().catch(() => undefined);
+      await payload.heartbeat().catch(() => undefined);
     }
   }
 
@@ -170,6 +178,17 @@ export class EventsKafkaServer extends ServerKafka {
       this.handlersByType.set(eventType, handler);
     }
     return handler;
+  }
+
+  /** Kafka's clients exist from listen() on; messages arrive only after it. */
+  private connectedConsumer(): Consumer {
+    if (!this.consumer) throw new Error('the Kafka consumer is not connected');
+    return this.consumer;
+  }
+
+  private connectedProducer(): Producer {
+    if (!this.producer) throw new Error('the Kafka producer is not connected');
+    return this.producer;
   }
 
   /** Decodes the messages, dead-letters what breaks the contract, and runs the rest in units. */
@@ -246,12 +265,12 @@ export class EventsKafkaServer extends ServerKafka {
       if (!spans.has(item.envelope.eventId)) spans.set(item.envelope.eventId, startConsumerSpan(item.envelope, item.message.headers, service));
     }
     const traces = new Map([...spans].map(([eventId, span]) => [eventId, span.context]));
-    const context = new KafkaContext([unit[0].message, lane.partition, lane.topic, this.consumer!, lane.heartbeat, this.producer!]);
+    const context = new KafkaContext([unit[0].message, lane.partition, lane.topic, this.connectedConsumer(), lane.heartbeat, this.connectedProducer()]);
     const groups: ConsumedGroup[] = planGroups(unit).map((items) => ({
-      inbox: items[0].handler.extras!.inbox!,
+      inbox: inboxOf(items[0].handler),
       events: items.map((item) => item.envelope),
       handle: async (batch) => {
-        const result = await items[0].handler(batch, context);
+        const result: unknown = await items[0].handler(batch, context);
         if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       },
     }));
@@ -286,7 +305,7 @@ export class EventsKafkaServer extends ServerKafka {
   /** A per-message handler (no inbox, no transaction of the transport's). */
   private async invokeOne(lane: Lane, item: Decoded): Promise<void> {
     await withConsumerSpan(item.envelope, item.message.headers, this.settings.service, async () => {
-      const result = await item.handler(item.envelope, undefined);
+      const result: unknown = await item.handler(item.envelope, undefined);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     });
     consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: item.eventType, outcome: 'handled' });
@@ -338,7 +357,7 @@ export class EventsKafkaServer extends ServerKafka {
       [DeadLetterHeaders.Attempts]: String(attempts),
     };
     this.logger.error(`dead-lettering ${topic}[${partition}]@${message.offset}: ${reason}`);
-    await this.producer!.send({
+    await this.connectedProducer().send({
       topic: deadLetterTopic(source, this.settings.topicPrefix),
       acks: -1,
       messages: [{ key: message.key, value: message.value, headers }],

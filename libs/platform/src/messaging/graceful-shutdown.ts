@@ -21,7 +21,13 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     const started = Date.now();
-    await Promise.all(this.consumers.map((consumer) => consumer.close().catch((error) => this.logger.warn(`consumer close: ${(error as Error).message}`))));
+    await Promise.all(
+      this.consumers.map((consumer) =>
+        consumer.close().catch((error: unknown) => {
+          this.logger.warn(`consumer close: ${(error as Error).message}`);
+        }),
+      ),
+    );
     await this.relay.stop();
     this.logger.log(`stopped consuming and flushed the outbox in ${Date.now() - started} ms${signal ? ` (${signal})` : ''}`);
   }

@@ -15,9 +15,11 @@ export class KafkaProbe implements OnApplicationShutdown {
   async check(): Promise<void> {
     if (Date.now() - this.last.at > 1_000) {
       try {
-        this.admin ??= createKafka(`${this.settings.service}-probe`, this.settings.brokers, this.settings.security).admin({ retry: { retries: 0 } });
+        const admin = (this.admin ??= createKafka(`${this.settings.service}-probe`, this.settings.brokers, this.settings.security).admin({
+          retry: { retries: 0 },
+        }));
         await withTimeout(
-          this.admin.connect().then(() => this.admin!.describeCluster()),
+          admin.connect().then(() => admin.describeCluster()),
           1_500,
           'kafka',
         );

@@ -29,14 +29,18 @@ export class MicroBatcher<T, R = void> {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           const results = await this.flush(batch.map((entry) => entry.item));
-          batch.forEach((entry, index) => entry.resolve(results[index]));
+          batch.forEach((entry, index) => {
+            entry.resolve(results[index]);
+          });
         } catch (error) {
           if (batch.length === 1) {
             batch[0].reject(error);
             continue;
           }
           for (const entry of batch) {
-            await this.flush([entry.item]).then(([result]) => entry.resolve(result), entry.reject);
+            await this.flush([entry.item]).then(([result]) => {
+              entry.resolve(result);
+            }, entry.reject);
           }
         }
       }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { CompressionTypes, Message, Partitioners, Producer } from 'kafkajs';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { queryRows } from '../database/query-rows';
 import { counter, gauge } from '../observability/metrics';
 import { sendBatchTraced } from '../observability/publish-tracing';
 import { createKafka } from './kafka-client';
@@ -50,10 +51,11 @@ export class OutboxRelay implements OnApplicationBootstrap {
     this.lockKey = digest.readBigInt64BE(0).toString();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.producer = this.createProducer();
+  onApplicationBootstrap(): void {
+    const producer = this.createProducer();
+    this.producer = producer;
     this.running = true;
-    this.loop = this.run();
+    this.loop = this.run(producer);
   }
 
   private createProducer(): Producer {
@@ -91,13 +93,13 @@ export class OutboxRelay implements OnApplicationBootstrap {
     return this.running && Date.now() - this.lastSuccessAt < maxSilenceMs;
   }
 
-  private async run(): Promise<void> {
+  private async run(producer: Producer): Promise<void> {
     let failures = 0;
     let connected = false;
     while (this.running) {
       try {
         if (!connected) {
-          await this.producer!.connect();
+          await producer.connect();
           connected = true;
         }
         const count = await this.publishBatch();
@@ -146,7 +148,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
     if (!this.producer) return 0;
     const producer = this.producer;
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey]);
+      const [{ locked }] = await queryRows<{ locked: boolean }>(manager, 'SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey]);
       if (!locked) return 0;
       const rows: OutboxRow[] = await manager.query(
         'SELECT id, topic, message_key, value, headers, EXTRACT(EPOCH FROM now() - created_at)::float AS age_seconds FROM outbox ORDER BY id LIMIT $1',
@@ -156,7 +158,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
       if (rows.length < this.settings.outboxBatchSize) {
         backlog.set({ service: this.settings.service }, rows.length);
       } else {
-        const [{ count }] = await manager.query('SELECT count(*) AS count FROM outbox');
+        const [{ count }] = await queryRows<{ count: string }>(manager, 'SELECT count(*) AS count FROM outbox');
         backlog.set({ service: this.settings.service }, Number(count));
       }
       if (rows.length === 0) return 0;

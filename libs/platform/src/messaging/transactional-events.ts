@@ -48,12 +48,10 @@ export class TransactionalEvents {
   ) {}
 
   async run<T>(work: (manager: EntityManager) => Promise<UnitOfWork<T>>): Promise<T> {
-    let wrote = false;
-    const result = await withAfterCommit(() =>
+    const { result, wrote } = await withAfterCommit(() =>
       this.dataSource.transaction(async (manager) => {
         const unit = await work(manager);
-        wrote = await this.append(manager, unit.events);
-        return unit.result;
+        return { result: unit.result, wrote: await this.append(manager, unit.events) };
       }),
     );
     if (wrote) this.relay.notify();
@@ -65,12 +63,7 @@ export class TransactionalEvents {
    * settlements): each outbox entry carries the trace context it continues.
    */
   async runTraced(work: (manager: EntityManager) => Promise<OutboxEntry[]>): Promise<void> {
-    let wrote = false;
-    await withAfterCommit(() =>
-      this.dataSource.transaction(async (manager) => {
-        wrote = await this.appendEntries(manager, await work(manager));
-      }),
-    );
+    const wrote = await withAfterCommit(() => this.dataSource.transaction(async (manager) => this.appendEntries(manager, await work(manager))));
     if (wrote) this.relay.notify();
   }
 

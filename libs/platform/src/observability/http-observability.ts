@@ -27,7 +27,7 @@ interface Observation {
 const observations = new WeakMap<FastifyRequest, Observation>();
 
 function routeOf(request: FastifyRequest): string {
-  return request.routeOptions?.url ?? UNMATCHED_ROUTE;
+  return request.routeOptions.url ?? UNMATCHED_ROUTE;
 }
 
 /**
@@ -45,7 +45,8 @@ export function observeHttp(app: INestApplication): void {
     const route = routeOf(request);
     if (UNTRACED_ROUTES.has(route)) {
       observations.set(request, { startedAt: process.hrtime.bigint(), span: null, context: context.active() });
-      return done();
+      done();
+      return;
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer.startSpan(
@@ -65,7 +66,10 @@ export function observeHttp(app: INestApplication): void {
   // request's context for the handler (and so for its spans and log lines).
   fastify.addHook('preHandler', (request, _reply, done) => {
     const observation = observations.get(request);
-    if (!observation) return done();
+    if (!observation) {
+      done();
+      return;
+    }
     context.with(observation.context, done);
   });
 

@@ -34,10 +34,10 @@ export async function sendBatchTraced(producer: Producer, service: string, batch
       parent,
     );
     spans.push(span);
-    delete headers[EventHeaders.TraceParent];
-    delete headers[EventHeaders.TraceState];
-    propagation.inject(trace.setSpan(parent, span), headers);
-    return { ...message, headers };
+    // The message leaves with the publish span's own trace context in place of the one it came with.
+    const { [EventHeaders.TraceParent]: _traceParent, [EventHeaders.TraceState]: _traceState, ...outgoing } = headers;
+    propagation.inject(trace.setSpan(parent, span), outgoing);
+    return { ...message, headers: outgoing };
   };
   const traced: ProducerBatch = {
     ...batch,

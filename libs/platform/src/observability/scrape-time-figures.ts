@@ -32,8 +32,8 @@ export class ScrapeTimeFigures {
           this.refreshedAt = Date.now();
           this.failing = false;
         },
-        (error: Error) => {
-          if (!this.failing) this.logger.warn(`${this.what} not measured: ${error.message}`);
+        (error: unknown) => {
+          if (!this.failing) this.logger.warn(`${this.what} not measured: ${(error as Error).message}`);
           this.failing = true;
         },
       )

@@ -15,6 +15,7 @@ let contextReady = false;
 const providers = new Map<string, NodeTracerProvider>();
 // A service without a provider of its own records nothing, but still carries the
 // incoming trace context on (a non-recording span keeps the parent's ids).
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- the api's only public no-op tracer (NoopTracer is internal)
 const noopTracer = new ProxyTracerProvider().getTracer(TRACER);
 
 export interface TracingOptions {
@@ -54,14 +55,8 @@ export function startTracing(options: TracingOptions): NodeTracerProvider | null
 /** Flushes and stops one service's provider (all of them without a name). */
 export async function stopTracing(serviceName?: string): Promise<void> {
   const names = serviceName ? [serviceName] : [...providers.keys()];
-  await Promise.all(
-    names.map((name) =>
-      providers
-        .get(name)
-        ?.shutdown()
-        .catch(() => undefined),
-    ),
-  );
+  const stopping = names.flatMap((name) => providers.get(name) ?? []);
+  await Promise.all(stopping.map((provider) => provider.shutdown().catch(() => undefined)));
   for (const name of names) providers.delete(name);
 }
 
@@ -105,7 +100,7 @@ export async function inSpan<T>(
 export function stringHeaders(headers: IHeaders | Record<string, string> | undefined): Record<string, string> {
   const carrier: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined && value !== null) carrier[key] = Array.isArray(value) ? String(value[0]) : String(value);
+    if (value != null) carrier[key] = Array.isArray(value) ? String(value[0]) : String(value);
   }
   return carrier;
 }
