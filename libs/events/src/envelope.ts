@@ -68,6 +68,11 @@ export function createEvent<N extends EventName>(
 export function messageKeyOf(envelope: EventEnvelope): string {
   const definition = findDefinition(envelope.eventType, envelope.version);
   if (definition?.key === 'sku') return String((envelope.payload as { sku: unknown }).sku);
+  return orderIdOf(envelope);
+}
+
+/** The order a saga event belongs to (decodeEvent refuses a saga event without one). */
+export function orderIdOf(envelope: EventEnvelope): string {
   if (!envelope.orderId) throw new InvalidEventError(`${envelope.eventType} needs an orderId`);
   return envelope.orderId;
 }

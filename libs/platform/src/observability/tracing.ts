@@ -79,7 +79,7 @@ export function captureTraceContext(): TraceContext {
 export async function inSpan<T>(
   service: string,
   name: string,
-  work: (span: Span) => Promise<T>,
+  work: (span: Span) => T | Promise<T>,
   attributes: Record<string, string | number> = {},
   parent: Context = context.active(),
 ): Promise<T> {
