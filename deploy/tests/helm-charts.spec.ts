@@ -32,9 +32,10 @@ function render(chart: string, valueFiles: string[], extra: string[] = []): K8sO
   return parseAllDocuments(r.stdout)
     .map((doc) => {
       if (doc.errors.length > 0) throw new Error(`${chart}: invalid YAML: ${doc.errors[0].message}`);
-      return doc.toJS() as K8sObject;
+      // An empty document (a template that rendered nothing) parses to null.
+      return doc.toJS() as K8sObject | null;
     })
-    .filter((o) => o !== null);
+    .filter((o): o is K8sObject => o !== null);
 }
 
 const find = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -64,7 +65,7 @@ describe.each(CHARTS)('helm chart %s', (chart) => {
 
     it('renders only objects that are valid against the Kubernetes schemas', () => {
       expect(objects.length).toBeGreaterThan(5);
-      const problems = objects.flatMap((o) => schemaProblems(o).map((p) => `${o.kind}/${o.metadata?.name}: ${p}`));
+      const problems = objects.flatMap((o) => schemaProblems(o).map((p) => `${o.kind}/${(o.metadata as K8sObject['metadata'] | undefined)?.name}: ${p}`));
       expect(problems).toEqual([]);
     });
 

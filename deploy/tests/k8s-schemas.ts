@@ -18,13 +18,13 @@ const PACKAGES: Record<string, string> = {
 function modelFor(apiVersion: string, kind: string): Model {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const base = PACKAGES[group] ?? (group ? `kubernetes-models/${group}` : 'kubernetes-models');
-  const module = load(`${base}/${version}/${kind}`) as Record<string, Model>;
+  const module = load(`${base}/${version}/${kind}`) as Partial<Record<string, Model>>;
   const model = module[kind];
   if (!model) throw new Error(`no schema for ${apiVersion} ${kind}`);
   return model;
 }
 
-export function schemaProblems(object: { apiVersion?: string; kind?: string }): string[] {
+export function schemaProblems(object: { apiVersion?: string; kind?: string } | null | undefined): string[] {
   if (!object?.apiVersion || !object.kind) return ['apiVersion and kind are required'];
   let model: Model;
   try {

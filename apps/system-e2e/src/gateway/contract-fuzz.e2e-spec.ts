@@ -250,7 +250,7 @@ describe('the gateway against its own OpenAPI document (fuzzed)', () => {
       check(request, operation, answer);
     });
     try {
-      await fc.assert(property, { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: true });
+      await fc.assert(property, { seed: SEED, numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(TIME_LIMIT_MS)], endOnFailure: true });
     } catch (error) {
       const cause = (error as Error).cause ? `\nCause: ${String((error as Error).cause)}` : '';
       throw new Error(`contract fuzz failed with seed ${SEED} (rerun: FUZZ_SEED=${SEED}): ${(error as Error).message}${cause}`, { cause: error });

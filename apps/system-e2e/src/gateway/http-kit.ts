@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
-import { sign } from 'jsonwebtoken';
+import { JwtPayload, sign } from 'jsonwebtoken';
 import { DEVELOPMENT_JWT_SECRET } from '@orders/platform';
 
 /** What every error answer of the gateway must look like (contract: RFC 9457, nothing internal). */
@@ -92,31 +92,43 @@ function signedWithHeader(header: object, claims: object): string {
 
 /** Tokens an attacker or a broken client could send; every one must be a 401. */
 export function hostileTokens(): Array<[string, string]> {
-  const valid = sign({ sub: 'mallory', roles: [] }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+  const valid = sign({ sub: 'mallory', roles: [] } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
   const [header, , signature] = valid.split('.');
   return [
-    ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['admin'], exp: inMinutes(10) })}.`],
-    ['alg none with a signature', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['admin'], exp: inMinutes(10) })}.${signature}`],
-    ['HS512', sign({ sub: 'mallory', roles: [] }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS512', expiresIn: 600 })],
-    ['HS384', sign({ sub: 'mallory', roles: [] }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS384', expiresIn: 600 })],
-    ['RS256 header over an HMAC (algorithm confusion)', `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ sub: 'mallory', exp: inMinutes(10) })}.${signature}`],
-    ['no exp', sign({ sub: 'mallory', roles: [] }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256' })],
-    ['exp as a string', signedRaw({ sub: 'mallory', exp: String(inMinutes(10)) })],
-    ['expired', sign({ sub: 'mallory', roles: [], exp: inMinutes(-10) }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256' })],
-    ['wrong signature (another secret)', sign({ sub: 'mallory', roles: ['admin'] }, 'not-the-secret-but-long-enough', { algorithm: 'HS256', expiresIn: 600 })],
-    ['payload swapped under a valid signature', `${header}.${b64({ sub: 'victim', roles: ['admin'], exp: inMinutes(10) })}.${signature}`],
+    ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['admin'], exp: inMinutes(10) } satisfies JwtPayload)}.`],
+    [
+      'alg none with a signature',
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['admin'], exp: inMinutes(10) } satisfies JwtPayload)}.${signature}`,
+    ],
+    ['HS512', sign({ sub: 'mallory', roles: [] } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS512', expiresIn: 600 })],
+    ['HS384', sign({ sub: 'mallory', roles: [] } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS384', expiresIn: 600 })],
+    [
+      'RS256 header over an HMAC (algorithm confusion)',
+      `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ sub: 'mallory', exp: inMinutes(10) } satisfies JwtPayload)}.${signature}`,
+    ],
+    ['no exp', sign({ sub: 'mallory', roles: [] } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256' })],
+    ['exp as a string', signedRaw({ sub: 'mallory', exp: String(inMinutes(10)) } satisfies Record<string, unknown>)],
+    ['expired', sign({ sub: 'mallory', roles: [], exp: inMinutes(-10) } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256' })],
+    [
+      'wrong signature (another secret)',
+      sign({ sub: 'mallory', roles: ['admin'] } satisfies JwtPayload, 'not-the-secret-but-long-enough', { algorithm: 'HS256', expiresIn: 600 }),
+    ],
+    ['payload swapped under a valid signature', `${header}.${b64({ sub: 'victim', roles: ['admin'], exp: inMinutes(10) } satisfies JwtPayload)}.${signature}`],
     ['no sub', sign({ roles: [] }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 })],
-    ['sub not a string', signedRaw({ sub: 42, exp: inMinutes(10) })],
-    ['an empty sub', signedRaw({ sub: '', exp: inMinutes(10) })],
-    ['a NUL byte in sub', signedRaw({ sub: 'mallory\u0000', exp: inMinutes(10) })],
-    ['roles not an array of strings', signedRaw({ sub: 'mallory', roles: 'admin', exp: inMinutes(10) })],
-    ['not before in the future', sign({ sub: 'mallory' }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600, notBefore: 3600 })],
+    ['sub not a string', signedRaw({ sub: 42, exp: inMinutes(10) } satisfies Record<string, unknown>)],
+    ['an empty sub', signedRaw({ sub: '', exp: inMinutes(10) } satisfies JwtPayload)],
+    ['a NUL byte in sub', signedRaw({ sub: 'mallory\u0000', exp: inMinutes(10) } satisfies JwtPayload)],
+    ['roles not an array of strings', signedRaw({ sub: 'mallory', roles: 'admin', exp: inMinutes(10) } satisfies JwtPayload)],
+    [
+      'not before in the future',
+      sign({ sub: 'mallory' } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600, notBefore: 3600 }),
+    ],
     [
       'a crit header naming an extension we do not understand (RFC 7515 §4.1.11)',
       signedWithHeader({ alg: 'HS256', typ: 'JWT', crit: ['x-bound'], 'x-bound': 1 }, { sub: 'mallory', exp: inMinutes(10) }),
     ],
     ['garbage', 'not.a.token'],
-    ['two segments', `${header}.${b64({ sub: 'mallory' })}`],
+    ['two segments', `${header}.${b64({ sub: 'mallory' } satisfies JwtPayload)}`],
   ];
 }
 

@@ -129,7 +129,7 @@ describe('gateway idempotency keys', () => {
       await blocker.query('ROLLBACK');
       blocker.release();
     }
-    const original = await first!;
+    const original = await first;
     expect(original.status).toBe(202);
     const replay = await post('inflight-user', 'key-inflight');
     expect(replay.status).toBe(202);

@@ -49,7 +49,7 @@ describe('a Kafka broker killed in a three-broker cluster', () => {
         accepted.map((order) => order.id),
         90_000,
       )
-      .catch(async (error) => {
+      .catch(async (error: unknown) => {
         const { rows } = await system.db.query(
           `SELECT (SELECT count(*) FROM gateway.outbox) AS gateway, (SELECT count(*) FROM inventory.outbox) AS inventory, (SELECT count(*) FROM payment.outbox) AS payment`,
         );

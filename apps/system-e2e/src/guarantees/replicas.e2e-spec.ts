@@ -53,7 +53,9 @@ describe('two replicas of each service: crashes and a rolling restart under load
         (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, id: response.statusCode === 202 ? JSON.parse(text).id : undefined }));
+          response.on('end', () => {
+            resolve({ status: response.statusCode ?? 0, id: response.statusCode === 202 ? JSON.parse(text).id : undefined });
+          });
           response.on('error', reject);
         },
       );
@@ -77,12 +79,12 @@ describe('two replicas of each service: crashes and a rolling restart under load
       while (running) {
         const key = `replica-${worker}-${++placed}`;
         for (;;) {
-          const outcome = await post(key, `replica-user-${key}`).catch((error: Error) => ({ status: 0, id: undefined, error: error.message }));
+          const outcome = await post(key, `replica-user-${key}`).catch((error: unknown) => ({ status: 0, id: undefined, error: (error as Error).message }));
           if (outcome.status === 202 && outcome.id) {
             accepted.set(key, outcome.id);
             break;
           }
-          failures.push({ phase, error: 'error' in outcome ? String(outcome.error) : `HTTP ${outcome.status}` });
+          failures.push({ phase, error: 'error' in outcome ? outcome.error : `HTTP ${outcome.status}` });
           await sleep(100);
         }
         await sleep(120);

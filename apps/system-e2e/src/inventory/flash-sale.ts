@@ -23,7 +23,9 @@ function postOrder(agent: Agent, url: URL, headers: Record<string, string>, body
   return new Promise((resolve, reject) => {
     const call = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
       response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('end', () => {
+        resolve(response.statusCode ?? 0);
+      });
       response.on('error', reject);
     });
     call.on('error', reject);

@@ -27,7 +27,7 @@ describe('one trace per order across the saga', () => {
     await stopTracing();
   });
 
-  const serviceOf = (span: ReadableSpan) => span.resource.attributes['service.name'];
+  const serviceOf = (span: ReadableSpan) => String(span.resource.attributes['service.name']);
 
   async function spansUntil(done: (spans: ReadableSpan[]) => boolean, timeoutMs = 20_000): Promise<ReadableSpan[]> {
     const deadline = Date.now() + timeoutMs;
@@ -68,10 +68,11 @@ describe('one trace per order across the saga', () => {
       return matches[0];
     };
     const parentOf = (span: ReadableSpan) => (span.parentSpanContext?.spanId ? byId.get(span.parentSpanContext?.spanId) : undefined);
-    const expectChild = (child: ReadableSpan, parent: ReadableSpan) =>
+    const expectChild = (child: ReadableSpan, parent: ReadableSpan) => {
       expect(`${serviceOf(child)}:${child.name} <- ${parentOf(child) ? `${serviceOf(parentOf(child)!)}:${parentOf(child)!.name}` : 'root'}`).toBe(
         `${serviceOf(child)}:${child.name} <- ${serviceOf(parent)}:${parent.name}`,
       );
+    };
 
     // gateway: the HTTP request is the root; the use case and the publish of its event below it.
     const http = one(GATEWAY, 'POST /orders');

@@ -1,7 +1,7 @@
 import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, KafkaSecurity, sagaTopics, TopicReplication } from '@orders/platform';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { sign } from 'jsonwebtoken';
+import { JwtPayload, sign } from 'jsonwebtoken';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { databaseUrl, TEST_ENV, templateDatabase } from './test-env';
@@ -96,7 +96,7 @@ async function waitUntilEveryBrokerKnows(brokers: string[], topics: string[], ti
 }
 
 export function testToken(userId: string, roles: string[] = [], expiresIn = 600): string {
-  return sign({ sub: userId, roles }, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn });
+  return sign({ sub: userId, roles } satisfies JwtPayload, DEVELOPMENT_JWT_SECRET, { algorithm: 'HS256', expiresIn });
 }
 
 // Ports handed to child processes come from a range below Linux's ephemeral ports (32768+),
@@ -108,8 +108,14 @@ let nextPort = PORT_RANGE.from + ((process.pid * 7_919) % PORT_RANGE.size);
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '0.0.0.0', () =>
+      server.close(() => {
+        resolve(true);
+      }),
+    );
   });
 }
 

@@ -20,11 +20,13 @@ export class RoundRobinProxy {
   /** Backends as `http://127.0.0.1:<port>`. */
   static async start(backends: string[]): Promise<RoundRobinProxy> {
     let proxy: RoundRobinProxy | null = null;
-    const server = createServer((client) => proxy!.route(client));
+    const server = createServer((client) => {
+      proxy!.route(client);
+    });
     proxy = new RoundRobinProxy(server, backends);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     await proxy.probe();
-    proxy.probing = setInterval(() => void proxy!.probe(), 500);
+    proxy.probing = setInterval(() => void proxy.probe(), 500);
     return proxy;
   }
 
@@ -35,7 +37,11 @@ export class RoundRobinProxy {
   async stop(): Promise<void> {
     if (this.probing) clearInterval(this.probing);
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   private async probe(): Promise<void> {

@@ -92,7 +92,7 @@ export class ServiceContainer {
     private readonly env: Record<string, string>,
   ) {
     this.url = `http://127.0.0.1:${port}`;
-    this.name = `${String(env.KAFKA_TOPIC_PREFIX ?? 'op').replace(/\W/g, '')}-${service}`;
+    this.name = `${(env.KAFKA_TOPIC_PREFIX ?? 'op').replace(/\W/g, '')}-${service}`;
   }
 
   async start(): Promise<void> {

@@ -41,7 +41,11 @@ export class ServiceProcess {
     this.child.stderr!.pipe(log);
     const child = this.child;
     // 'close', not 'exit': only then has everything the process wrote been read.
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+    this.exited = new Promise((resolve) =>
+      child.once('close', () => {
+        resolve();
+      }),
+    );
     await this.waitReady(untilAnswering);
   }
 

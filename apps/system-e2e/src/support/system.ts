@@ -265,7 +265,9 @@ export class TestSystem {
     for (const replicas of this.replicaSets.values()) for (const replica of replicas) await replica.kill('SIGTERM').catch(() => undefined);
     for (const child of this.processes.values()) await child.kill('SIGTERM').catch(() => undefined);
     for (const app of [this.gateway, this.payment, this.inventory]) {
-      await app?.close().catch((error) => console.warn(`closing an app failed: ${(error as Error).message}`));
+      await app?.close().catch((error: unknown) => {
+        console.warn(`closing an app failed: ${(error as Error).message}`);
+      });
     }
     await this.recorder.stop().catch(() => undefined);
     await this.db.end();

@@ -49,7 +49,9 @@ export class PrismProxy {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      child.once('exit', () => {
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   }

@@ -90,7 +90,7 @@ export function invalidObject(valid: fc.Arbitrary<unknown>, schema: Schema, comp
   if (keys.length === 0) return anyJson;
   return fc.tuple(valid, fc.constantFrom(...keys), anyJson, fc.constantFrom('drop', 'replace', 'extra', 'huge', 'negative')).map(([value, key, junk, how]) => {
     const object = { ...(value as Record<string, unknown>) };
-    if (how === 'drop') delete object[key];
+    if (how === 'drop') Reflect.deleteProperty(object, key);
     else if (how === 'replace') object[key] = junk;
     else if (how === 'extra') object[`${key}Extra`] = junk;
     else if (how === 'huge') object[key] = 2 ** 31 + 7;
