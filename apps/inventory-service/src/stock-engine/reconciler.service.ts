@@ -50,7 +50,9 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     this.timer = setInterval(() => {
       if (!this.running)
         this.running = this.reconcile()
-          .catch((error: Error) => this.logger.warn(`reconciliation failed: ${error.message}`))
+          .catch((error: unknown) => {
+            this.logger.warn(`reconciliation failed: ${(error as Error).message}`);
+          })
           .finally(() => (this.running = null));
     }, this.config.RECONCILE_INTERVAL_MS);
     this.timer.unref();
@@ -66,7 +68,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [this.lockKey]);
+      const [{ locked }] = await queryRows<{ locked: boolean }>(runner, 'SELECT pg_try_advisory_lock($1) AS locked', [this.lockKey]);
       if (!locked) return report;
       try {
         report.expired = await this.releaseExpired();
