@@ -28,7 +28,11 @@ describe('mock payment provider', () => {
     const provider = new MockPaymentProvider({ successRate: 1, delayMinMs: 0, delayMaxMs: 0 });
     const outcome = await Promise.race([
       charge(provider, 'pm_card_timeout').then(() => 'answered'),
-      new Promise((resolve) => setTimeout(() => resolve('silent'), 50)),
+      new Promise((resolve) =>
+        setTimeout(() => {
+          resolve('silent');
+        }, 50),
+      ),
     ]);
     expect(outcome).toBe('silent');
   });

@@ -56,8 +56,8 @@ export class MockPaymentProvider implements PaymentProvider {
     return approved ? { approved: true, providerTxId: `tx_${randomUUID()}` } : { approved: false, reason: 'card_declined' };
   }
 
-  async refund(_providerTxId: string, _amountCents: number): Promise<{ refundId: string }> {
-    return { refundId: `re_${randomUUID()}` };
+  refund(_providerTxId: string, _amountCents: number): Promise<{ refundId: string }> {
+    return Promise.resolve({ refundId: `re_${randomUUID()}` });
   }
 
   private delay(): Promise<void> {
