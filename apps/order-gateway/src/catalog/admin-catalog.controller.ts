@@ -80,12 +80,12 @@ export class AdminCatalogController {
 
   private async forward(method: string, path: string, request: FastifyRequest, reply: FastifyReply, body?: unknown, refreshSku?: string): Promise<void> {
     const authorization = request.headers.authorization;
-    const response = await this.inventory.forward(method, path, authorization, body, String(request.id));
+    const response = await this.inventory.forward(method, path, authorization, body, request.id);
     if (refreshSku && response.status < 300) {
       const snapshot = await this.inventory.snapshot(refreshSku, authorization);
       if (snapshot) await this.cache.apply(snapshot);
     }
-    const publicPath = (request.url ?? '/').split('?')[0];
+    const publicPath = request.url.split('?')[0];
     await reply.status(response.status).header('content-type', response.contentType).send(asRelayed(response, publicPath));
   }
 }

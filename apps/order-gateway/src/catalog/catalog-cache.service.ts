@@ -56,7 +56,10 @@ export class CatalogCache {
   async get(sku: string): Promise<CatalogProduct> {
     // A value that cannot be a sku cannot be in the catalog (and a NUL would upset Postgres).
     if (!SKU_PATTERN.test(sku)) throw new ProductNotFound();
-    const [row]: CatalogRow[] = await this.dataSource.query('SELECT sku, name, price_cents, currency, available FROM catalog_products WHERE sku = $1', [sku]);
+    const [row]: Array<CatalogRow | undefined> = await this.dataSource.query(
+      'SELECT sku, name, price_cents, currency, available FROM catalog_products WHERE sku = $1',
+      [sku],
+    );
     if (!row) throw new ProductNotFound();
     return toProduct(row);
   }

@@ -9,7 +9,9 @@ export function canonicalJson(value: unknown): string {
       .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
     return `{${entries.join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  // A missing body (parsed JSON holds no functions or symbols, the other values without JSON).
+  if (value === undefined) return 'null';
+  return JSON.stringify(value);
 }
 
 /** What "the same request" means for an idempotency key: method, path and canonical body. */

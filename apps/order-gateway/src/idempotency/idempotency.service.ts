@@ -57,7 +57,7 @@ export class IdempotencyService {
 
   /** The key exists: a replay, a conflict, a request still in flight, or an expired claim to take over. */
   private async claimTaken(userId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
-    const [existing]: Array<{ fingerprint: string; state: string; response_status: number | null; response_body: unknown; expired: boolean }> =
+    const [existing]: Array<{ fingerprint: string; state: string; response_status: number | null; response_body: unknown; expired: boolean } | undefined> =
       await this.dataSource.query(
         `SELECT fingerprint, state, response_status, response_body, locked_until < now() AS expired
            FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
@@ -68,7 +68,10 @@ export class IdempotencyService {
     if (existing.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
     // A completed request still held (Prefer: wait) has not answered yet: its answer is not known.
     if (existing.state === 'COMPLETED' && !existing.expired) throw new IdempotentRequestInFlight();
-    if (existing.state === 'COMPLETED') return { kind: 'replay', status: existing.response_status!, body: existing.response_body };
+    if (existing.state === 'COMPLETED') {
+      if (existing.response_status === null) throw new Error('a completed idempotency key without a response status');
+      return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+    }
     if (!existing.expired) throw new IdempotentRequestInFlight();
 
     const takenOver = await queryRows(
@@ -124,6 +127,8 @@ export class IdempotencyService {
   async release(userId: string, key: string): Promise<void> {
     await this.dataSource
       .query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'IN_FLIGHT'`, [userId, key])
-      .catch((error) => this.logger.warn(`could not release idempotency key: ${(error as Error).message}`));
+      .catch((error: unknown) => {
+        this.logger.warn(`could not release idempotency key: ${(error as Error).message}`);
+      });
   }
 }

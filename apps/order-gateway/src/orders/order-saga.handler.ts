@@ -40,7 +40,7 @@ export class OrderSagaHandler {
   }
 
   @OnEventBatch('PaymentRefunded', 'payment-refunded')
-  async onPaymentRefunded(@Payload() batch: EventBatch<EnvelopeOf<'PaymentRefunded'>>) {
+  onPaymentRefunded(@Payload() batch: EventBatch<EnvelopeOf<'PaymentRefunded'>>) {
     for (const event of batch.events) this.logger.log({ order_id: event.orderId, event_id: event.eventId }, 'payment refunded for a cancelled order');
   }
 }

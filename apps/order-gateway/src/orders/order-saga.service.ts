@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventEnvelope } from '@orders/events';
+import { EventEnvelope, orderIdOf } from '@orders/events';
 import { EventBatch } from '@orders/platform';
 import { isTerminal, OrderStatus } from './order-status';
 import { OrderTransitions, TransitionCause } from './order-transitions';
@@ -23,7 +23,7 @@ export class OrderSagaService {
   async advance<E extends EventEnvelope>(batch: EventBatch<E>, target: OrderStatus, causeOf: (event: E) => TransitionCause = () => ({})): Promise<void> {
     const outcomes = await this.transitions.moveMany(
       batch.manager,
-      batch.events.map((event) => ({ orderId: event.orderId!, target, cause: causeOf(event) })),
+      batch.events.map((event) => ({ orderId: orderIdOf(event), target, cause: causeOf(event) })),
     );
     const settles = isTerminal(target);
     batch.events.forEach((event, index) => {

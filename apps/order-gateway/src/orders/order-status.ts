@@ -33,8 +33,8 @@ export function isCancellable(status: OrderStatus): boolean {
 export function pathTo(from: OrderStatus, target: OrderStatus): OrderStatus[] | null {
   const queue: Array<{ status: OrderStatus; path: OrderStatus[] }> = [{ status: from, path: [] }];
   const seen = new Set<OrderStatus>([from]);
-  while (queue.length > 0) {
-    const { status, path } = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const { status, path } = queue[head];
     for (const next of NEXT[status]) {
       if (seen.has(next)) continue;
       const nextPath = [...path, next];

@@ -16,7 +16,7 @@ export function preferredWaitSeconds(prefer: string | string[] | undefined): num
     const [nameAndValue] = splitOutsideQuotes(preference, ';');
     const match = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*(.*?))?\s*$/.exec(nameAndValue);
     if (!match || match[1].toLowerCase() !== 'wait') continue;
-    const value = unquote(match[2] ?? '');
+    const value = unquote(match.at(2) ?? '');
     return /^\d+$/.test(value) ? Math.min(Number(value), MAX_WAIT_SECONDS) : null;
   }
   return null;

@@ -99,7 +99,7 @@ export function toOrderView(row: OrderRow): OrderView {
     id: row.id,
     userId: row.user_id,
     status: row.status,
-    items: (row.items ?? []).map((item) => ({ sku: item.sku, quantity: item.quantity, unitPriceCents: Number(item.unitPriceCents) })),
+    items: (row.items ?? []).map((item) => ({ sku: item.sku, quantity: item.quantity, unitPriceCents: item.unitPriceCents })),
     totalCents: Number(row.total_cents),
     currency: row.currency,
     cancelReason: row.cancel_reason,

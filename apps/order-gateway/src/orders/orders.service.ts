@@ -69,12 +69,16 @@ export class OrdersService {
 
   /** `prices`: read with the idempotency claim, in the same statement. */
   private async insertOrder({ user, idempotencyKey, order: input, holdSeconds }: CreateOrderCommand, prices: Prices): Promise<OrderView> {
-    const unknown = await inSpan(SERVICE, 'ValidateOrderItems', async () => input.items.filter((item) => !prices.has(item.sku)).map((item) => item.sku));
+    const unknown = await inSpan(SERVICE, 'ValidateOrderItems', () => input.items.filter((item) => !prices.has(item.sku)).map((item) => item.sku));
     if (unknown.length > 0) throw new UnknownSkus(unknown);
 
     const id = randomUUID();
     const now = new Date();
-    const items = input.items.map((item) => ({ sku: item.sku, quantity: item.quantity, unitPriceCents: prices.get(item.sku)!.priceCents }));
+    const items = input.items.map((item) => {
+      const price = prices.get(item.sku);
+      if (!price) throw new UnknownSkus([item.sku]); // unreachable: checked just above
+      return { sku: item.sku, quantity: item.quantity, unitPriceCents: price.priceCents };
+    });
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     const currency: Currency = 'USD';
     const history = [{ status: 'CREATED' as OrderStatus, at: now.toISOString() }];
@@ -164,7 +168,7 @@ export class OrdersService {
       params,
     );
     const page = rows.slice(0, limit).map(toOrderView);
-    const last = page[page.length - 1];
+    const last = page.at(-1);
     return { items: page, nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
   }
 
@@ -182,7 +186,7 @@ export class OrdersService {
 
   private async readOwned(manager: EntityManager, user: AuthenticatedUser, orderId: string): Promise<OrderRow> {
     if (!UUID.test(orderId)) throw new OrderNotFound();
-    const [row]: OrderRow[] = await manager.query(`${ORDER_SELECT} WHERE o.id = $1`, [orderId]);
+    const [row]: Array<OrderRow | undefined> = await manager.query(`${ORDER_SELECT} WHERE o.id = $1`, [orderId]);
     if (!row || (row.user_id !== user.id && !user.roles.includes('admin'))) throw new OrderNotFound();
     return row;
   }

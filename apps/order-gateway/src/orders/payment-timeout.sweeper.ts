@@ -66,9 +66,9 @@ export class PaymentTimeoutSweeper implements OnApplicationBootstrap, OnApplicat
           this.positionUnknown = false;
           return position;
         },
-        (error: Error) => {
+        (error: unknown) => {
           if (!this.positionUnknown)
-            this.logger.warn(`payment results' consumption unknown (${error.message}): only orders past the hard timeout are cancelled`);
+            this.logger.warn(`payment results' consumption unknown (${(error as Error).message}): only orders past the hard timeout are cancelled`);
           this.positionUnknown = true;
           return null;
         },

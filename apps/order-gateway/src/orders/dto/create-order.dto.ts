@@ -24,7 +24,7 @@ export class CreateOrderDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
-  @ArrayUnique((item: OrderItemDto) => (item && typeof item === 'object' ? item.sku : item), { message: 'each sku may appear at most once' })
+  @ArrayUnique((item: unknown) => (item && typeof item === 'object' ? (item as { sku?: unknown }).sku : item), { message: 'each sku may appear at most once' })
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items!: OrderItemDto[];
