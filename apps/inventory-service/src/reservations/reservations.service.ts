@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { context } from '@opentelemetry/api';
-import { createEvent, EnvelopeOf, EventEnvelope, Services } from '@orders/events';
+import { createEvent, EnvelopeOf, orderIdOf, Services } from '@orders/events';
 import { afterCommit, EventBatch, startSpan } from '@orders/platform';
 import { ReserveDecision, StockEngine } from '../stock-engine/stock-engine';
 import { productChanged, ProductRow } from '../stock-store/product-row';
@@ -46,13 +46,13 @@ export class ReservationsService {
     const { manager } = batch;
     // One ReserveStock span per order, open across the batch's steps (its Redis hold, and the
     // Postgres decision when the order is decided alone).
-    const spans = batch.events.map((event) => startSpan(SERVICE, 'ReserveStock', batch.traceOf(event), { 'order.id': event.orderId! }));
+    const spans = batch.events.map((event) => startSpan(SERVICE, 'ReserveStock', batch.traceOf(event), { 'order.id': orderIdOf(event) }));
     let decisions: ReserveDecision[];
     const orders = await Promise.all(
       batch.events.map(async (event, index) => {
         const items = normalise(event.payload.items);
-        const held = await context.with(spans[index].context, () => this.engine.holdInRedis(event.orderId!, items));
-        return { orderId: event.orderId!, items, held, trace: spans[index].context };
+        const held = await context.with(spans[index].context, () => this.engine.holdInRedis(orderIdOf(event), items));
+        return { orderId: orderIdOf(event), items, held, trace: spans[index].context };
       }),
     );
     try {
@@ -109,13 +109,13 @@ export class ReservationsService {
     const { manager } = batch;
     const rows = await this.store.settleReservations(
       manager,
-      batch.events.map((event) => event.orderId!),
+      batch.events.map((event) => orderIdOf(event)),
       SETTLEMENTS[move].to,
     );
     const itemsOf = new Map<string, ItemQuantity[]>();
     for (const row of rows) itemsOf.set(row.order_id, [...(itemsOf.get(row.order_id) ?? []), { sku: row.sku, quantity: row.quantity }]);
     for (const event of batch.events) {
-      if (!itemsOf.has(event.orderId!)) this.logger.log({ order_id: event.orderId, event_id: event.eventId }, `nothing to ${move}: no open reservation`);
+      if (!itemsOf.has(orderIdOf(event))) this.logger.log({ order_id: event.orderId, event_id: event.eventId }, `nothing to ${move}: no open reservation`);
     }
     if (rows.length === 0) return;
 
@@ -125,13 +125,15 @@ export class ReservationsService {
       total.map((item) => item.sku),
     );
     const products = await this.store.moveStock(manager, move, total);
-    const settled = batch.events.filter((event) => itemsOf.has(event.orderId!));
+    const settled = batch.events.filter((event) => itemsOf.has(orderIdOf(event)));
     // Still inside the transaction: if it does not commit, the redelivered events repeat this,
     // and each Redis settle is a no-op the second time (keyed by the order's hold).
-    await Promise.all(settled.map((event) => this.engine.settle(event.orderId!, move)));
+    await Promise.all(settled.map((event) => this.engine.settle(orderIdOf(event), move)));
     for (const event of settled) {
-      const orderId = event.orderId!;
-      const items = normalise(itemsOf.get(orderId)!);
+      const orderId = orderIdOf(event);
+      const settledItems = itemsOf.get(orderId);
+      if (!settledItems) continue; // not settled: filtered out above
+      const items = normalise(settledItems);
       batch.emit(
         event,
         move === 'commit' ? createEvent('StockCommitted', { orderId, payload: { items } }) : createEvent('StockReleased', { orderId, payload: { items } }),
@@ -139,12 +141,14 @@ export class ReservationsService {
     }
     this.emitSnapshots(batch, new Map(products.map((row) => [row.sku, row])));
     const path = this.engine.redisServing ? 'redis' : 'postgres';
-    afterCommit(() => reservationOutcomes.inc({ outcome: SETTLEMENTS[move].outcome, path }, settled.length));
+    afterCommit(() => {
+      reservationOutcomes.inc({ outcome: SETTLEMENTS[move].outcome, path }, settled.length);
+    });
   }
 
   /** One ProductChanged per sku (its latest state), under the trace of the batch's last event. */
   private emitSnapshots(batch: EventBatch, snapshots: Map<string, ProductRow>): void {
-    const last: EventEnvelope | undefined = batch.events[batch.events.length - 1];
+    const last = batch.events.at(-1);
     if (last && snapshots.size > 0) batch.emit(last, ...[...snapshots.values()].map(productChanged));
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, EventEnvelope } from '@orders/events';
-import { SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
+import { queryRows, SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config/inventory.config';

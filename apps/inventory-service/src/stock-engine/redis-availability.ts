@@ -80,10 +80,12 @@ export class RedisAvailability implements OnApplicationBootstrap, OnApplicationS
     this.publishState();
     this.recovery = this.rewarm()
       .then(
-        () => this.breaker.probeSucceeded(),
-        (error: Error) => {
+        () => {
+          this.breaker.probeSucceeded();
+        },
+        (error: unknown) => {
           this.breaker.probeFailed();
-          this.logger.debug(`redis probe failed: ${error.message}`);
+          this.logger.debug(`redis probe failed: ${(error as Error).message}`);
         },
       )
       .finally(() => {

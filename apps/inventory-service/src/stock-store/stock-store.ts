@@ -113,11 +113,12 @@ export class StockStore {
 
   /** Locks one sku's stock row for an adjustment: its available units and its units in all. */
   async lockForAdjustment(manager: EntityManager, sku: string): Promise<{ available: number; total: number } | undefined> {
-    const [row] = await queryRows<{ available: number; total: string }>(
+    const rows = await queryRows<{ available: number; total: string }>(
       manager,
       'SELECT available, available::bigint + reserved + sold AS total FROM stock WHERE sku = $1 FOR UPDATE',
       [sku],
     );
+    const row = rows.at(0);
     return row && { available: row.available, total: Number(row.total) };
   }
 
