@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EnvelopeOf } from '@orders/events';
+import { EnvelopeOf, orderIdOf } from '@orders/events';
 import {
   afterCommit,
   captureTraceContext,
@@ -75,7 +75,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
   async acceptReservedOrders(batch: EventBatch<EnvelopeOf<'OrderReserved'>>): Promise<void> {
     const payments = batch.events.map((event): NewPayment => ({
       id: randomUUID(),
-      orderId: event.orderId!,
+      orderId: orderIdOf(event),
       userId: event.payload.userId,
       amountCents: event.payload.totalCents,
       currency: event.payload.currency,
@@ -97,7 +97,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
    */
   async voidForCancelledOrders(batch: EventBatch<EnvelopeOf<'OrderCancelled'>>): Promise<void> {
     const { manager } = batch;
-    const orderIds = batch.events.map((event) => event.orderId!);
+    const orderIds = batch.events.map((event) => orderIdOf(event));
     const payments = await this.store.lockByOrder(manager, orderIds);
     const byOrder = new Map(payments.map((payment) => [payment.order_id, payment]));
     const unpaid = orderIds.filter((orderId) => !byOrder.has(orderId));
@@ -184,7 +184,7 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
     return this.answers.submit({ paymentId, answer, trace: currentTraceHeaders(), context: captureTraceContext() });
   }
 
-  private async recordAnswers(answers: ReceivedAnswer[]): Promise<void[]> {
+  private async recordAnswers(answers: ReceivedAnswer[]): Promise<undefined[]> {
     await this.events.runTraced(async (manager) => {
       const locked = await this.store.lockByIds(
         manager,
@@ -199,7 +199,9 @@ export class PaymentsService implements OnApplicationBootstrap, BeforeApplicatio
         if (!payment || !settlement) continue;
         moves.push(settlement.move);
         entries.push({ event: settlement.event, trace });
-        afterCommit(() => this.recorded(payment, answer, settlement.move, context));
+        afterCommit(() => {
+          this.recorded(payment, answer, settlement.move, context);
+        });
       }
       await this.store.move(manager, moves);
       return entries;

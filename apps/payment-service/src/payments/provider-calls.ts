@@ -45,7 +45,9 @@ export class ProviderCalls {
       this.running.add(key);
       chargesInFlight.set(this.running.size);
       void inSpan(Services.PaymentService, SPAN_OF[call.kind], call.run, { 'payment.id': call.paymentId }, trace)
-        .catch((error: unknown) => this.logger.warn({ payment_id: call.paymentId, err: error }, `${call.kind} failed; its lease will expire and it is retried`))
+        .catch((error: unknown) => {
+          this.logger.warn({ payment_id: call.paymentId, err: error }, `${call.kind} failed; its lease will expire and it is retried`);
+        })
         .finally(() => {
           this.running.delete(key);
           chargesInFlight.set(this.running.size);
