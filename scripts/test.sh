@@ -13,6 +13,9 @@ step "build and type check (process-level tests run the built services)"
 npm run --silent build
 npx tsc -p tsconfig.spec.json --noEmit
 step "lint and format (typescript-eslint, Nx module boundaries, Prettier)"
+# The Nx boundary rule reads the cached project graph and silently skips itself without one
+# (as in a fresh clone): compute it first.
+npx nx show projects >/dev/null
 npx eslint --max-warnings=0 apps libs tools migrations deploy
 npm run --silent format:check
 step "tests (unit + end-to-end)"
