@@ -4,7 +4,7 @@
 // Writes bench/results/<date>.json, bench/charts/*.svg and bench/REPORT.md.
 //
 // Environment:
-//   BENCH_SCENARIOS   comma list (default: intake,settle,reservation,flash,cost,profile)
+//   BENCH_SCENARIOS   comma list (default: intake,processes,settle,reservation,flash,cost,profile)
 //   BENCH_QUICK=1     one round instead of three, shorter windows (smoke test, not for figures)
 //   BENCH_BASELINE_REF  a git ref: also run intake max + settle capacity on that build, interleaved
 //                       with this one, for before/after figures measured in the same run
@@ -19,7 +19,7 @@ const { join } = require('node:path');
 const net = require('node:net');
 const { APP_ROOT, BenchStack, ROOT, round, sleep, BROKERS } = require('./lib/stack');
 const { pgVersionAndSettings } = require('./lib/pgbench');
-const { intakeScenario } = require('./scenarios/intake');
+const { intakeScenario, processesScenario } = require('./scenarios/intake');
 const { settleScenario, costCurveScenario, settleWindow, backlogDrain } = require('./scenarios/settle');
 const { flashSaleScenario } = require('./scenarios/flash-sale');
 const { reservationScenario } = require('./scenarios/reservation');
@@ -30,9 +30,10 @@ const { writeReport } = require('./lib/report');
 const { median } = require('./lib/stats');
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'intake,settle,reservation,flash,cost,profile').split(',');
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'intake,processes,settle,reservation,flash,cost,profile').split(',');
 const CONFIG = {
   intake: { reps: QUICK ? 1 : 3, ladderSeconds: QUICK ? 3 : 6, steps: [250, 500, 750, 1000, 1500, 2000, 3000], stepSeconds: QUICK ? 3 : 6, connections: 64 },
+  processes: { reps: QUICK ? 1 : 3, steps: [200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000], stepSeconds: QUICK ? 3 : 6 },
   settle: { reps: QUICK ? 1 : 3, seconds: QUICK ? 5 : 10, drainSeconds: QUICK ? 4 : 8, backlogSeconds: QUICK ? 4 : 12, minimalOrders: QUICK ? 3000 : 10_000 },
   flash: { buyers: 10_000, units: 100, connections: 1000 },
   cost: { baseRate: 100, multipliers: [1, 2, 4], seconds: QUICK ? 5 : 15 },
@@ -167,16 +168,24 @@ async function main() {
     return file;
   };
 
-  if (SCENARIOS.includes('intake')) {
-    await withStack({ name: 'intake' }, async (stack) => {
+  if (SCENARIOS.includes('intake') || SCENARIOS.includes('processes')) {
+    // HTTP_REUSE_PORT: a second gateway process can share the port (scenario 1b).
+    await withStack({ name: 'intake', gateway: { HTTP_REUSE_PORT: 'true' } }, async (stack) => {
       const { sku, tokens } = await prepareSaga(stack);
       // The gateway alone: inventory and payment stop once the catalog is in, so the intake
       // figures are not mixed with the saga draining earlier steps (scenario 2 measures that).
       await stack.processes.inventory.stop();
       await stack.processes.payment.stop();
-      step('scenario 1: gateway intake (inventory and payment stopped: the gateway alone)');
-      results.intake = await intakeScenario({ stack, sku, tokens, config: CONFIG.intake, progress });
-      save();
+      if (SCENARIOS.includes('intake')) {
+        step('scenario 1: gateway intake (inventory and payment stopped: the gateway alone)');
+        results.intake = await intakeScenario({ stack, sku, tokens, config: CONFIG.intake, progress });
+        save();
+      }
+      if (SCENARIOS.includes('processes')) {
+        step('scenario 1b: gateway intake at fixed rates, 1 vs 2 gateway processes on one port (the gateway alone)');
+        results.intakeProcesses = await processesScenario({ stack, sku, tokens, config: CONFIG.processes, progress });
+        save();
+      }
     });
   }
 

@@ -29,6 +29,15 @@ function targets(r) {
     rows.push(['Gateway intake ≥ 2,000 orders/s with p99 < 50 ms', knee ? `${fmt(knee.achievedRps)}/s at p99 ${fmt(knee.p99Ms)} ms (highest fixed-rate step under 50 ms); closed-loop max ${fmt(r.intake.gatewayMaxRps)}/s` : `no step under p99 50 ms; closed-loop max ${fmt(r.intake.gatewayMaxRps)}/s`, verdict(knee && knee.achievedRps >= 2000), knee ? `${pct(knee.achievedRps / 2000)} of target` : intakeShortfall(r.intake)]);
     rows.push(['Intake ≥ 30% of the Nest empty handler (same run)', `${pct(ratio)} (${fmt(r.intake.gatewayMaxRps)} vs ${fmt(r.intake.ladder['nest-empty'].medianRps)}/s)`, verdict(ratio >= 0.3), `${round(ratio / 0.3, 2)}× the target ratio`]);
   }
+  if (r.intakeProcesses) {
+    const p = r.intakeProcesses;
+    rows.push([
+      'Issue 17: intake, gateway alone, fixed rate ≥ 2,000/s at p99 < 50 ms (1 vs 2 processes on one port)',
+      `1 process ${fmt(p.processes[1].kneeRps)}/s, 2 processes ${fmt(p.processes[2].kneeRps)}/s (${p.speedup}×); gateway CPU per order at the knee ${fmt(p.processes[1].gatewayCpuMsPerOrderAtKnee, 2)} ms (1 process)`,
+      verdict(p.processes[2].kneeRps >= 2000),
+      `estimate: ${p.processesFor2000Estimate} processes on cores of their own for 2,000/s`,
+    ]);
+  }
   if (r.settle) {
     const cap = r.settle.capacity.settleRate;
     const half = r.settle.atHalfCapacity;

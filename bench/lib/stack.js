@@ -46,17 +46,23 @@ async function adminQuery(sql, database = 'postgres') {
 }
 
 class ServiceProcess {
-  constructor(service, port, env, execArgv = [], root = ROOT) {
-    Object.assign(this, { service, port, env, execArgv, root });
+  /** `name`: names the log file (default: the service). */
+  constructor(service, port, env, execArgv = [], root = ROOT, name = service) {
+    Object.assign(this, { service, port, env, execArgv, root, name });
     this.url = `http://127.0.0.1:${port}`;
     this.child = null;
+  }
+
+  /** Another process of this service on the same port and environment (HTTP_REUSE_PORT=true lets them share it). */
+  sibling(name) {
+    return new ServiceProcess(this.service, this.port, this.env, this.execArgv, this.root, name);
   }
 
   async start() {
     const main = join(this.root, 'dist/apps', this.service, 'src/main.js');
     if (!existsSync(main)) throw new Error(`${main} missing: run npm run build`);
     mkdirSync(LOG_DIR, { recursive: true });
-    this.logFile = join(LOG_DIR, `${this.env.KAFKA_TOPIC_PREFIX}${this.service}.log`);
+    this.logFile = join(LOG_DIR, `${this.env.KAFKA_TOPIC_PREFIX}${this.name}.log`);
     const log = createWriteStream(this.logFile, { flags: 'a' });
     this.child = spawn(process.execPath, [...this.execArgv, main], {
       cwd: this.root,
@@ -92,6 +98,16 @@ class ServiceProcess {
     clearTimeout(timer);
     this.child = null;
   }
+}
+
+/** IPv4 sockets listening on `port` on this host, from /proc/net/tcp (one per process sharing it). */
+function listeningSockets(port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, local, , state]) => local?.endsWith(`:${hexPort}`) && state === '0A').length;
 }
 
 /** RSS (MiB) and CPU seconds of a process, from /proc. */
@@ -316,4 +332,4 @@ class BenchStack {
   }
 }
 
-module.exports = { APP_ROOT, BenchStack, ServiceProcess, freePort, token, adminQuery, processStats, sampleProcesses, infraPids, postgresCpuSeconds, sleep, round, ROOT, PG, BROKERS, REDIS_URL, SECRET };
+module.exports = { APP_ROOT, BenchStack, ServiceProcess, freePort, token, adminQuery, listeningSockets, processStats, sampleProcesses, infraPids, postgresCpuSeconds, sleep, round, ROOT, PG, BROKERS, REDIS_URL, SECRET };

@@ -152,6 +152,13 @@ export function findDefinition(type: string, version: number): EventDefinition |
   return byTypeAndVersion.get(`${type}@${version}`);
 }
 
+const eventTypes = new Set<string>(Object.values(Events).map((definition) => definition.type));
+
+/** Whether `type` names an event of the contract (in any version). */
+export function isEventType(type: string): boolean {
+  return eventTypes.has(type);
+}
+
 /** Topics a service must subscribe to: those carrying an event it consumes. */
 export function topicsConsumedBy(service: ServiceName): Topic[] {
   const topics = Object.values(Events)

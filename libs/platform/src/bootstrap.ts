@@ -1,4 +1,5 @@
 import { INestApplication, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { NestFastifyListenOptions } from '@nestjs/platform-fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { HttpApp } from './http/create-http-app';
@@ -41,8 +42,15 @@ export async function runService<C extends ServiceConfig>(service: string, confi
   startTracing({ serviceName: service, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const app = await create(config);
   app.get(TracingShutdown).forService(service);
-  // A deep accept backlog: a flash sale opens thousands of connections at once.
-  await app.listen({ port: config.PORT, host: '0.0.0.0', backlog: LISTEN_BACKLOG });
+  // A deep accept backlog: a flash sale opens thousands of connections at once. reusePort goes
+  // through Fastify to Node's server.listen (Fastify's option types do not list it yet).
+  const listenOptions: NestFastifyListenOptions & { reusePort: boolean } = {
+    port: config.PORT,
+    host: '0.0.0.0',
+    backlog: LISTEN_BACKLOG,
+    reusePort: config.HTTP_REUSE_PORT === 'true',
+  };
+  await app.listen(listenOptions);
 }
 
 /** Kafka said no to who we are (SASL credentials): retrying or restarting will not change its answer. */

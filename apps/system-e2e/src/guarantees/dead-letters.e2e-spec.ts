@@ -73,7 +73,7 @@ describe('poison messages and dead-letter topics', () => {
     expect(letter.headers['x-trace-me']).toBe('yes');
   });
 
-  it('dead-letters an event that breaks the contract (wrong field type) without retrying forever', async () => {
+  it('dead-letters an event that breaks the contract (wrong field type) without retrying forever; a consumer without a handler for its type skips it', async () => {
     const orderId = randomUUID();
     const bad = {
       ...createEvent('OrderCreated', {
@@ -83,11 +83,30 @@ describe('poison messages and dead-letter topics', () => {
     };
     (bad.payload.items[0] as { quantity: unknown }).quantity = 'two';
     await publish(Topics.OrderEvents, orderId, JSON.stringify(bad));
+    // Same key, so same partition, after it: once payment has this one, it is past the bad one.
+    const cancelled = createEvent('OrderCancelled', { orderId, payload: { reason: 'USER_CANCELLED' } });
+    await publishEvent(Topics.OrderEvents, orderId, cancelled);
+    await eventually(inboxHas('payment', cancelled.eventId), (count) => count === 1);
+
+    const letters = await eventually(
+      () => listDeadLetters(system.brokers, system.prefix, Topics.OrderEvents),
+      (found) => consumersOf(found, orderId).length > 0,
+    );
+    // Inventory consumes OrderCreated and dead-letters it; payment does not, and skipped it unvalidated.
+    expect(consumersOf(letters, orderId)).toEqual(['inventory-service']);
+    expect(letters.find((found) => found.key === orderId)!.error).toContain('quantity');
+  });
+
+  it('dead-letters an event of a type the contract does not know, by every consumer of the topic', async () => {
+    const orderId = randomUUID();
+    const teleported = { ...createEvent('OrderCancelled', { orderId, payload: { reason: 'USER_CANCELLED' } }), eventType: 'OrderTeleported' };
+    await publish(Topics.OrderEvents, orderId, JSON.stringify(teleported));
     const letters = await eventually(
       () => listDeadLetters(system.brokers, system.prefix, Topics.OrderEvents),
       (found) => consumersOf(found, orderId).length === 2,
     );
-    expect(letters.find((found) => found.key === orderId)!.error).toContain('quantity');
+    expect(consumersOf(letters, orderId)).toEqual(['inventory-service', 'payment-service']);
+    expect(letters.find((found) => found.key === orderId)!.error).toBe('unknown event OrderTeleported v1');
   });
 
   it('dead-letters garbage on inventory.events and payments.events; the gateway keeps processing both', async () => {

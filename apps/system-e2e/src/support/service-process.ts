@@ -49,6 +49,16 @@ export class ServiceProcess {
     await this.waitReady(untilAnswering);
   }
 
+  /** Another process of this service on the same port, with the same environment plus `env`, logging beside this one. */
+  sibling(name: string, env: Record<string, string> = {}): ServiceProcess {
+    return new ServiceProcess(this.service, this.port, { ...this.env, ...env }, this.logFile.replace(/(\.log)?$/, `-${name}.log`));
+  }
+
+  /** Resolves when the process has exited (at once when it is not running). */
+  whenExited(): Promise<void> {
+    return this.exited;
+  }
+
   /** What the process logged so far, all starts included (JSON lines). */
   readLog(): string {
     return this.output.join('');

@@ -173,6 +173,15 @@ export class ServiceConfig {
   @Max(3_600_000)
   HTTP_IDLE_TIMEOUT_MS = 120_000;
 
+  /**
+   * `true`: the HTTP port is opened with SO_REUSEPORT (Linux), so several processes of this
+   * service on one host share it and the kernel spreads new connections over them: how one
+   * host runs more than one gateway process (docs/scaling.md). Off by default, so a second
+   * process started on a busy port by mistake fails instead of silently sharing it.
+   */
+  @IsIn(['true', 'false'])
+  HTTP_REUSE_PORT: 'true' | 'false' = 'false';
+
   @IsString()
   @MinLength(16)
   AUTH_JWT_SECRET = DEVELOPMENT_JWT_SECRET;

@@ -1,14 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { KafkaContext, MessageHandler, ServerKafka } from '@nestjs/microservices';
 import {
+  claimedEventType,
   DeadLetterHeaders,
-  decodeEvent,
   deadLetterTopic,
   EventEnvelope,
   eventTypesConsumedBy,
   InvalidEventError,
+  parseEventValue,
   topicName,
   topicsConsumedBy,
+  validateEvent,
 } from '@orders/events';
 import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
@@ -80,8 +82,9 @@ interface Lane {
  * The Nest Kafka transport, specialised for the saga's contract:
  * - subscribes to the topics that carry events this service consumes (from libs/events),
  *   under the deployment's topic prefix, from the earliest offset for a new group;
- * - validates every message against the contract before a handler sees it (a message that
- *   breaks it goes to the dead-letter twin at once) and routes it by event type;
+ * - validates every message it handles against the contract before a handler sees it (a
+ *   message that breaks it goes to the dead-letter twin at once) and routes it by event type;
+ *   another consumer's event on a shared topic is skipped on its type alone, unvalidated;
  * - **a lane batch is the unit of work** (`eachBatch`, trap #1 of perf-notes): the valid
  *   messages a partition fetched together (up to MAX_UNIT_SIZE) go, grouped by event type
  *   in per-key order, to the `@OnEventBatch(eventName, inbox)` batch handlers inside one
@@ -194,22 +197,28 @@ export class EventsKafkaServer extends ServerKafka {
   /** Decodes the messages, dead-letters what breaks the contract, and runs the rest in units. */
   private async handleMessages(lane: Lane, messages: KafkaMessage[]): Promise<void> {
     let unit: Decoded[] = [];
+    const ignored = new Map<string, number>();
     for (const message of messages) {
       let envelope: EventEnvelope;
       try {
-        envelope = decodeEvent(message.value).envelope;
+        const fields = parseEventValue(message.value);
+        // Another consumer's event on a shared topic: skipped on its type alone, since validating
+        // it would cost more than anything else this consumer does with it. A message whose type
+        // is not the contract's is validated, so it is dead-lettered as before.
+        const eventType = claimedEventType(fields);
+        if (eventType !== undefined && !this.handlerFor(eventType)) {
+          ignored.set(eventType, (ignored.get(eventType) ?? 0) + 1);
+          continue;
+        }
+        envelope = validateEvent(fields).envelope;
       } catch (error) {
         if (!(error instanceof InvalidEventError)) throw error;
         consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: 'invalid', outcome: 'dead_lettered' });
         await this.deadLetter(lane, message, error.reason, 1);
         continue;
       }
-      const handler = this.handlerFor(envelope.eventType);
-      if (!handler) {
-        // Another consumer's event on a shared topic.
-        consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: envelope.eventType, outcome: 'ignored' });
-        continue;
-      }
+      // Valid, so its type is the contract's, and handled (checked above).
+      const handler = this.handlerFor(envelope.eventType)!;
       const decoded: Decoded = { message, envelope, handler, key: message.key?.toString('latin1') ?? '', eventType: envelope.eventType };
       if (handler.extras?.inbox) {
         unit.push(decoded);
@@ -221,6 +230,9 @@ export class EventsKafkaServer extends ServerKafka {
       await this.runAlone(lane, decoded, () => this.invokeOne(lane, decoded));
     }
     await this.runUnit(lane, unit);
+    for (const [eventType, count] of ignored) {
+      consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: eventType, outcome: 'ignored' }, count);
+    }
   }
 
   /**
