@@ -11,8 +11,10 @@
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { loadavg } = require('node:os');
 const { join } = require('node:path');
+const { isDeepStrictEqual } = require('node:util');
 
 const ROOT = join(__dirname, '..');
+require('reflect-metadata'); // as every service's main.ts does first
 const events = require(join(ROOT, 'dist/libs/events/src/index.js'));
 
 const ROUNDS = Number(process.env.BENCH_DECODE_ROUNDS ?? 7);
@@ -36,8 +38,18 @@ const payloads = {
   OrderCancelled: { reason: 'PAYMENT_FAILED', previousStatus: 'RESERVED' },
   OrderReserved: { ...snapshot, path: 'redis' },
   InventoryReservationFailed: { reason: 'OUT_OF_STOCK', shortages: [{ sku: 'bench-mug-12', requested: 1, available: 0 }] },
-  StockCommitted: { items: [{ sku: 'bench-mug-12', quantity: 1 }, { sku: 'bench-cap-7', quantity: 2 }] },
-  StockReleased: { items: [{ sku: 'bench-mug-12', quantity: 1 }, { sku: 'bench-cap-7', quantity: 2 }] },
+  StockCommitted: {
+    items: [
+      { sku: 'bench-mug-12', quantity: 1 },
+      { sku: 'bench-cap-7', quantity: 2 },
+    ],
+  },
+  StockReleased: {
+    items: [
+      { sku: 'bench-mug-12', quantity: 1 },
+      { sku: 'bench-cap-7', quantity: 2 },
+    ],
+  },
   PaymentSuccess: { paymentId: 'pay_8f2c1d', amountCents: 2850, currency: 'USD', providerTxId: 'mock_tx_51d0a2' },
   PaymentFailed: { paymentId: 'pay_8f2c1d', amountCents: 2850, reason: 'card_declined' },
   PaymentRefunded: { paymentId: 'pay_8f2c1d', amountCents: 2850, refundId: 're_77a1' },
@@ -88,7 +100,8 @@ function main() {
   for (const name of names) {
     const reference = variants.before(messages[name]).envelope;
     const compiled = variants.handled(messages[name]).envelope;
-    if (JSON.stringify(reference) !== JSON.stringify(compiled)) throw new Error(`${name}: the compiled validators decode differently`);
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(reference)), JSON.parse(JSON.stringify(compiled))))
+      throw new Error(`${name}: the compiled validators decode differently`);
   }
   const loadBefore = loadavg().map((value) => round(value));
   // Warm-up: every path compiled by V8 before anything is timed.
@@ -101,7 +114,13 @@ function main() {
   }
 
   const perMessage = Object.fromEntries(
-    names.map((name) => [name, { bytes: messages[name].length, ...Object.fromEntries(Object.entries(samples[name]).map(([variant, values]) => [`${variant}Us`, round(median(values))])) }]),
+    names.map((name) => [
+      name,
+      {
+        bytes: messages[name].length,
+        ...Object.fromEntries(Object.entries(samples[name]).map(([variant, values]) => [`${variant}Us`, round(median(values))])),
+      },
+    ]),
   );
   const perOrder = Object.fromEntries(
     SERVICES.map((service) => {
@@ -110,7 +129,16 @@ function main() {
       const seen = CONFIRMED_ORDER.filter((name) => topics.includes(events.Events[name].topic));
       const before = seen.reduce((sum, name) => sum + perMessage[name].beforeUs, 0);
       const after = seen.reduce((sum, name) => sum + (handles.includes(name) ? perMessage[name].handledUs : perMessage[name].ignoredUs), 0);
-      return [service, { consumes: seen, handles: seen.filter((name) => handles.includes(name)), beforeUs: round(before), afterUs: round(after), ratio: round(before / after, 1) }];
+      return [
+        service,
+        {
+          consumes: seen,
+          handles: seen.filter((name) => handles.includes(name)),
+          beforeUs: round(before),
+          afterUs: round(after),
+          ratio: round(before / after, 1),
+        },
+      ];
     }),
   );
 
@@ -125,7 +153,14 @@ function main() {
     perOrder,
   };
   console.table(perMessage);
-  console.table(Object.fromEntries(Object.entries(perOrder).map(([service, row]) => [service, { consumes: row.consumes.length, handles: row.handles.length, beforeUs: row.beforeUs, afterUs: row.afterUs, ratio: row.ratio }])));
+  console.table(
+    Object.fromEntries(
+      Object.entries(perOrder).map(([service, row]) => [
+        service,
+        { consumes: row.consumes.length, handles: row.handles.length, beforeUs: row.beforeUs, afterUs: row.afterUs, ratio: row.ratio },
+      ]),
+    ),
+  );
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   const file = join(__dirname, 'results', `decode-${results.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(results, null, 2));

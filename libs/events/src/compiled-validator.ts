@@ -1,6 +1,6 @@
 import { TransformationType } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { getMetadataStorage, IS_OPTIONAL, ValidationMetadata, ValidationTypes } from 'class-validator';
+import { getMetadataStorage, IS_OPTIONAL, MetadataStorage, ValidationTypes } from 'class-validator';
 
 /**
  * A class's validation decorators compiled once into a plain function. It returns the
@@ -13,6 +13,8 @@ import { getMetadataStorage, IS_OPTIONAL, ValidationMetadata, ValidationTypes } 
 export type CompiledValidator = (value: unknown) => Record<string, unknown> | undefined;
 
 type Constructor = new () => object;
+/** class-validator does not export the type of its metadata entries. */
+type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
 type Check = (value: unknown, object: Record<string, unknown>) => boolean;
 
 interface PropertyRule {

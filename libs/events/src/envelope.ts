@@ -143,7 +143,7 @@ function validateCompiled(fields: EventFields): DecodedEvent | undefined {
   if (!envelope) return undefined;
   const definition = findDefinition(envelope.eventType, envelope.version);
   if (!definition || (definition.key === 'orderId' && !envelope.orderId)) return undefined;
-  const payload = payloadValidators.get(definition)!(envelope.payload);
+  const payload = payloadValidators.get(definition)?.(envelope.payload);
   if (!payload) return undefined;
   const { eventId, eventType, version, occurredAt, orderId } = envelope;
   return { definition, envelope: { eventId, eventType, version, occurredAt, orderId: orderId ?? null, payload } };
@@ -155,6 +155,17 @@ function validateCompiled(fields: EventFields): DecodedEvent | undefined {
  * spec compares the two on valid and invalid samples of every event type.
  */
 export function validateWithClassValidator(fields: EventFields): DecodedEvent {
+  try {
+    return classValidatorDecode(fields);
+  } catch (error) {
+    if (error instanceof InvalidEventError) throw error;
+    // class-transformer throws on some values (any object with a "constructor" field). Such a
+    // message can never be processed: a dead letter, not an error that retries its batch forever.
+    throw new InvalidEventError(`value could not be validated: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function classValidatorDecode(fields: EventFields): DecodedEvent {
   const envelope = plainToInstance(EnvelopeShape, fields);
   const envelopeErrors = validateSync(envelope, { forbidUnknownValues: true });
   if (envelopeErrors.length > 0) throw new InvalidEventError(describe(envelopeErrors).join('; '));
