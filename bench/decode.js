@@ -94,6 +94,7 @@ const median = (values) => {
 const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 function main() {
+  const startedAt = new Date().toISOString();
   const names = Object.keys(events.Events);
   const messages = Object.fromEntries(names.map((name) => [name, messageOf(name)]));
   // The two paths must agree before they are timed.
@@ -143,7 +144,8 @@ function main() {
   );
 
   const results = {
-    startedAt: new Date().toISOString(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
     command: `node bench/decode.js (BENCH_DECODE_ROUNDS=${ROUNDS}, BENCH_DECODE_MESSAGES=${MESSAGES})`,
     node: process.version,
     loadBefore,
