@@ -33,7 +33,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'intake,processes,settle,reservation,flash,cost,profile').split(',');
 const CONFIG = {
   intake: { reps: QUICK ? 1 : 3, ladderSeconds: QUICK ? 3 : 6, steps: [250, 500, 750, 1000, 1500, 2000, 3000], stepSeconds: QUICK ? 3 : 6, connections: 64 },
-  processes: { reps: QUICK ? 1 : 3, steps: [200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000], stepSeconds: QUICK ? 3 : 6 },
+  processes: { reps: QUICK ? 1 : 3, steps: [100, 150, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000], stepSeconds: QUICK ? 3 : 6, connections: 64 },
   settle: { reps: QUICK ? 1 : 3, seconds: QUICK ? 5 : 10, drainSeconds: QUICK ? 4 : 8, backlogSeconds: QUICK ? 4 : 12, minimalOrders: QUICK ? 3000 : 10_000 },
   flash: { buyers: 10_000, units: 100, connections: 1000 },
   cost: { baseRate: 100, multipliers: [1, 2, 4], seconds: QUICK ? 5 : 15 },

@@ -84,15 +84,17 @@ async function intakeScenario({ stack, sku, tokens, config, progress }) {
 }
 
 /**
- * The gateway alone at fixed rates with one process, then two sharing its port
- * (HTTP_REUSE_PORT=true, the stack's gateway started with it), rounds interleaved: the highest
- * rate each holds at p99 < 50 ms, and the gateway CPU per accepted order (all processes, /proc).
+ * The gateway alone with one process, then two sharing its port (HTTP_REUSE_PORT=true, the
+ * stack's gateway started with it), rounds interleaved: closed-loop maximum, then fixed rates up
+ * to the knee: the highest rate each holds at p99 < 50 ms, and the gateway CPU per accepted
+ * order (all its processes, from /proc).
  */
 async function processesScenario({ stack, sku, tokens, config, progress }) {
-  const { reps, steps, stepSeconds } = config;
+  const { reps, steps, stepSeconds, connections } = config;
   const first = stack.processes.gateway;
   const second = first.sibling('order-gateway-2');
   const curves = { 1: [], 2: [] };
+  const closedLoop = { 1: [], 2: [] };
   try {
     for (let rep = 1; rep <= reps; rep++) {
       for (const processes of [1, 2]) {
@@ -104,15 +106,22 @@ async function processesScenario({ stack, sku, tokens, config, progress }) {
             await sleep(100);
           }
         }
-        const curve = [];
-        for (const offered of steps) {
-          progress(`intake ${processes} gateway process(es), ${offered}/s, round ${rep}/${reps}`);
+        // One load run, with the gateway processes' CPU per accepted order from /proc.
+        const measured = async (label, rate) => {
+          progress(`intake ${processes} gateway process(es), ${label}, round ${rep}/${reps}`);
           const before = gateways.map((gateway) => processStats(gateway.pid)?.cpuSeconds ?? 0);
-          const result = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `gw${processes}-${offered}-${rep}-${Date.now()}` }), rate: offered, duration: stepSeconds });
+          const requests = orderRequests({ tokens, sku, runId: `gw${processes}-${label}-${rep}-${Date.now()}` });
+          const result = await run({ url: stack.gatewayUrl, requests, rate, connections: rate ? undefined : connections, duration: stepSeconds });
           const cpuSeconds = gateways.reduce((sum, gateway, index) => sum + (processStats(gateway.pid)?.cpuSeconds ?? 0) - before[index], 0);
           const accepted = result.statusCodes['202'] ?? 0;
-          curve.push({ ...result, gatewayCpuMsPerOrder: accepted ? round((1000 * cpuSeconds) / accepted, 2) : null });
           await sleep(500);
+          return { ...result, gatewayCpuMsPerOrder: accepted ? round((1000 * cpuSeconds) / accepted, 2) : null };
+        };
+        closedLoop[processes].push(await measured('closed loop', null));
+        const curve = [];
+        for (const offered of steps) {
+          const result = await measured(`${offered}/s`, offered);
+          curve.push(result);
           if (result.saturated || result.p99Ms > 1000) break; // past the knee
         }
         curves[processes].push(curve);
@@ -122,22 +131,32 @@ async function processesScenario({ stack, sku, tokens, config, progress }) {
   } finally {
     await second.stop();
   }
-  const summary = (runs) => {
+  const summary = (runs, maxRuns) => {
     // Per round: the highest step sustained at p99 < 50 ms; then the median over rounds.
     const knees = runs.map((curve) => curve.filter((point) => !point.saturated && point.p99Ms < 50).pop() ?? null);
     const held = knees.map((knee) => knee?.achievedRps ?? 0);
     const cpu = knees.filter(Boolean).map((knee) => knee.gatewayCpuMsPerOrder);
-    return { kneeRps: median(held), kneeRpsByRound: held, gatewayCpuMsPerOrderAtKnee: cpu.length ? median(cpu) : null, runs };
+    return {
+      kneeRps: median(held),
+      kneeRpsByRound: held,
+      gatewayCpuMsPerOrderAtKnee: cpu.length ? median(cpu) : null,
+      closedLoopMaxRps: median(maxRuns.map((r) => r.achievedRps)),
+      gatewayCpuMsPerOrderClosedLoop: median(maxRuns.map((r) => r.gatewayCpuMsPerOrder)),
+      closedLoopRuns: maxRuns,
+      runs,
+    };
   };
-  const one = summary(curves[1]);
-  const two = summary(curves[2]);
+  const one = summary(curves[1], closedLoop[1]);
+  const two = summary(curves[2], closedLoop[2]);
   return {
     steps,
     processes: { 1: one, 2: two },
     speedup: one.kneeRps ? round(two.kneeRps / one.kneeRps, 2) : null,
-    // An estimate, not a measurement: each process on a core of its own, held to the rate one
-    // process sustained here at p99 < 50 ms.
+    closedLoopSpeedup: one.closedLoopMaxRps ? round(two.closedLoopMaxRps / one.closedLoopMaxRps, 2) : null,
+    // Estimates, not measurements (each process on a core of its own): by the rate one process
+    // held here at p99 < 50 ms, and what one fully busy core accepts at its CPU per order.
     processesFor2000Estimate: one.kneeRps ? Math.ceil(2000 / one.kneeRps) : null,
+    ordersPerCoreSecondEstimate: one.gatewayCpuMsPerOrderClosedLoop ? round(1000 / one.gatewayCpuMsPerOrderClosedLoop, 0) : null,
   };
 }
 
