@@ -1,4 +1,4 @@
-import { createEvent, decodeEvent, encodeEvent, InvalidEventError, messageKeyOf } from './envelope';
+import { claimedEventType, createEvent, decodeEvent, encodeEvent, InvalidEventError, messageKeyOf, parseEventValue } from './envelope';
 import { eventTypesConsumedBy, Events, topicsConsumedBy } from './registry';
 
 const orderId = '6f1c1f0e-8a53-4c1e-9d55-3f1f2f0c9a11';
@@ -34,6 +34,24 @@ describe('event envelope', () => {
     ['a quantity of the wrong type', JSON.stringify({ ...created(), payload: { ...orderPayload, totalCents: '1000' } })],
   ])('rejects %s as invalid (dead letter)', (_case, value) => {
     expect(() => decodeEvent(value)).toThrow(InvalidEventError);
+  });
+
+  it('reads the event type a message claims, before any validation, only when the contract knows it', () => {
+    expect(claimedEventType(parseEventValue(encodeEvent(created())))).toBe('OrderCreated');
+    // Broken elsewhere, the type still routes it (a consumer without a handler skips it unvalidated).
+    expect(claimedEventType(parseEventValue(JSON.stringify({ eventType: 'OrderPaid', payload: 'broken' })))).toBe('OrderPaid');
+    for (const eventType of [undefined, null, 42, 'OrderTeleported', 'toString']) {
+      expect(claimedEventType(parseEventValue(JSON.stringify({ ...created(), eventType })))).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['', 'empty message'],
+    ['{not json', 'value is not JSON'],
+    ['null', 'value is not a JSON object'],
+    ['[1,2]', 'value is not a JSON object'],
+  ])('refuses to parse %j (%s)', (value, reason) => {
+    expect(() => parseEventValue(value)).toThrow(new InvalidEventError(reason));
   });
 
   it('drops fields it does not know (tolerant reader)', () => {
