@@ -168,6 +168,7 @@ describe('the compiled event validators', () => {
       inner!: Inner;
     }
     expect(() => compileValidator(WithIsDefined)).toThrow(/WithIsDefined\.note: the isDefined rule is not supported/);
+    expect(() => compileValidator(WithIsDefined)).toThrow(/WithIsDefined/); // not cached half-built
     expect(() => compileValidator(WithValidateIf)).toThrow(/WithValidateIf\.card/);
     expect(() => compileValidator(TypeWithoutValidateNested)).toThrow(/TypeWithoutValidateNested\.inner: @Type without @ValidateNested/);
   });

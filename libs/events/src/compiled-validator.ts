@@ -40,7 +40,12 @@ export function compileValidator(target: Constructor): CompiledValidator {
     validator = (value) => copyIfValid(rules, value);
     // Registered before its rules are built: a class may nest itself.
     compiled.set(target, validator);
-    rules.push(...rulesOf(target));
+    try {
+      rules.push(...rulesOf(target));
+    } catch (error) {
+      compiled.delete(target); // never leave a validator without its rules behind
+      throw error;
+    }
   }
   return validator;
 }
