@@ -144,8 +144,8 @@ describe('the compiled event validators', () => {
 
   it('drops unknown fields, nested ones included (tolerant reader)', () => {
     const event = validEvent('OrderCreated');
-    const payload = { ...(event.payload as object), loyaltyPoints: 12, items: [{ ...line, colour: 'red' }] };
-    expect(compileValidator(Events.OrderCreated.payload)(payload)).toEqual({ ...validPayloads.OrderCreated, items: [line] });
+    const payload = { ...(event.payload as Record<string, unknown>), loyaltyPoints: 12, items: [{ ...line, colour: 'red' }] };
+    expect(compileValidator(Events.OrderCreated.payload)(payload)).toEqual({ ...snapshot, paymentMethod: 'pm_card_ok', items: [line] });
   });
 
   it('refuses decorators it does not know at compile time, instead of accepting what class-validator would refuse', () => {

@@ -1,4 +1,4 @@
-import { TransformationType } from 'class-transformer';
+import { TransformationType, TypeMetadata } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage, IS_OPTIONAL, MetadataStorage, ValidationTypes } from 'class-validator';
 
@@ -102,7 +102,7 @@ function rulesOf(target: Constructor): PropertyRule[] {
     const { propertyName: property } = metadata;
     // Such a name would be read from Object.prototype when the value lacks it.
     if (property in Object.prototype) unsupported(target, property, 'a property named like an Object.prototype member');
-    if (metadata.validateIf || metadata.always !== undefined || metadata.groups?.length) unsupported(target, property, 'validateIf, always or groups');
+    if (metadata.validateIf || metadata.always !== undefined || metadata.groups.length > 0) unsupported(target, property, 'validateIf, always or groups');
     let rule = rules.get(property);
     if (!rule) {
       if (defaultMetadataStorage.findTransformMetadatas(target, property, TransformationType.PLAIN_TO_CLASS).length > 0) {
@@ -114,7 +114,7 @@ function rulesOf(target: Constructor): PropertyRule[] {
     addRule(target, rule, metadata);
   }
   for (const rule of rules.values()) {
-    if (!rule.nested && defaultMetadataStorage.findTypeMetadata(target, rule.property)) unsupported(target, rule.property, '@Type without @ValidateNested');
+    if (!rule.nested && typeMetadataOf(target, rule.property)) unsupported(target, rule.property, '@Type without @ValidateNested');
   }
   return [...rules.values()];
 }
@@ -126,8 +126,8 @@ function addRule(target: Constructor, rule: PropertyRule, metadata: ValidationMe
       rule.optional = true;
       return;
     case ValidationTypes.NESTED_VALIDATION: {
-      const type = defaultMetadataStorage.findTypeMetadata(target, rule.property);
-      if (!type?.typeFunction || type.options?.discriminator) unsupported(target, rule.property, '@ValidateNested without @Type(() => Class)');
+      const type = typeMetadataOf(target, rule.property);
+      if (!type || type.options.discriminator) unsupported(target, rule.property, '@ValidateNested without @Type(() => Class)');
       rule.nested = compileValidator(type.typeFunction() as Constructor);
       return;
     }
@@ -144,7 +144,7 @@ function constraintChecks(target: Constructor, metadata: ValidationMetadata): Ch
   return getMetadataStorage()
     .getTargetValidatorConstraints(metadata.constraintCls)
     .map((constraint): Check => {
-      if (constraint.async) unsupported(target, metadata.propertyName, `the asynchronous ${constraint.name ?? 'constraint'}`);
+      if (constraint.async) unsupported(target, metadata.propertyName, `the asynchronous ${constraint.name}`);
       const { instance } = constraint;
       const { propertyName: property, constraints } = metadata;
       // Only a plain `true` passes: anything else goes to class-validator for its verdict.
@@ -154,6 +154,11 @@ function constraintChecks(target: Constructor, metadata: ValidationMetadata): Ch
         return instance.validate(value, args) === true;
       };
     });
+}
+
+/** The property's `@Type(() => Class)`, if any (class-transformer's types do not admit there may be none). */
+function typeMetadataOf(target: Constructor, property: string): TypeMetadata | undefined {
+  return defaultMetadataStorage.findTypeMetadata(target, property);
 }
 
 function unsupported(target: Constructor, property: string, what: string): never {

@@ -217,8 +217,8 @@ export class EventsKafkaServer extends ServerKafka {
         await this.deadLetter(lane, message, error.reason, 1);
         continue;
       }
-      // Valid, so its type is the contract's, and handled (checked above).
-      const handler = this.handlerFor(envelope.eventType)!;
+      const handler = this.handlerFor(envelope.eventType);
+      if (!handler) continue; // never: valid, so its type is the contract's, found handled above
       const decoded: Decoded = { message, envelope, handler, key: message.key?.toString('latin1') ?? '', eventType: envelope.eventType };
       if (handler.extras?.inbox) {
         unit.push(decoded);
