@@ -102,7 +102,9 @@ function rulesOf(target: Constructor): PropertyRule[] {
     const { propertyName: property } = metadata;
     // Such a name would be read from Object.prototype when the value lacks it.
     if (property in Object.prototype) unsupported(target, property, 'a property named like an Object.prototype member');
-    if (metadata.validateIf || metadata.always !== undefined || metadata.groups.length > 0) unsupported(target, property, 'validateIf, always or groups');
+    // `groups` is typed as always set, but is undefined when a decorator has options without groups.
+    const hasGroups = Array.isArray(metadata.groups) && metadata.groups.length > 0;
+    if (metadata.validateIf || metadata.always !== undefined || hasGroups) unsupported(target, property, 'validateIf, always or groups');
     let rule = rules.get(property);
     if (!rule) {
       if (defaultMetadataStorage.findTransformMetadatas(target, property, TransformationType.PLAIN_TO_CLASS).length > 0) {
