@@ -68,7 +68,9 @@ const DEAD_LETTER_HEADER_DESCRIPTIONS: Record<keyof typeof DeadLetterHeaders, st
 const DESCRIPTION = `Events of the order saga (choreography over Apache Kafka), generated from \`libs/events\`.
 
 Every message value is a JSON envelope \`{ eventId, eventType, version, occurredAt, orderId, payload }\`;
-consumers validate it and its payload against the schemas below and drop unknown fields (tolerant reader).
+a consumer validates it and its payload against the schemas below for every event type it handles, and
+drops unknown fields (tolerant reader); a type it does not handle it skips on the type alone, and a message
+whose type it cannot read (not JSON, no or an unknown \`eventType\`) it dead-letters.
 A message that can never be processed goes to \`<topic>${DEAD_LETTER_SUFFIX}\` with its original headers and value.
 Saga events are keyed by order id (one order, one partition, in order); catalog events by sku.
 Changing a payload means a new version beside the old one, consumed by every consumer of the old one.
