@@ -6,7 +6,7 @@ import { documentCommonProblems, loadConfig, ProblemDetailsView } from '@orders/
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 
-export const BEARER_SCHEME = 'bearer';
+const BEARER_SCHEME = 'bearer';
 
 const DESCRIPTION = `Public REST API of the order gateway.
 

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyService } from './idempotency.service';
+import { IdempotencyKeys } from './idempotency-keys';
+import { IdempotentCommands } from './idempotent-command';
 
 @Module({
-  providers: [IdempotencyService],
-  exports: [IdempotencyService],
+  providers: [IdempotencyKeys, IdempotentCommands],
+  exports: [IdempotentCommands],
 })
 export class IdempotencyModule {}

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { CANCEL_REASONS, CancelReason } from '@orders/events';
+import { sql } from '../database/sql';
 import { ORDER_STATUSES, type OrderStatus } from './order-status';
 
 export class OrderItemView {
@@ -87,7 +88,7 @@ export interface OrderRow {
   updated_at: Date;
 }
 
-export const ORDER_SELECT = `
+export const ORDER_SELECT = sql`
   SELECT o.id, o.user_id, o.status, o.cancel_reason, o.total_cents, o.currency, o.payment_method, o.history,
          o.created_at, o.updated_at,
          (SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents) ORDER BY i.line_no)

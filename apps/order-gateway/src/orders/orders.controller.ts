@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, type AuthenticatedUser, CurrentUser, Problems, ValidationFailed } from '@orders/platform';
+import { ApiProblems, type AuthenticatedUser, CurrentUser, Problems } from '@orders/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { requestFingerprint } from '../idempotency/fingerprint';
+import { IDEMPOTENCY_KEY, idempotentRequest } from '../idempotency/idempotent-request';
 import { OrderCreationRateLimit } from '../rate-limit/order-creation-rate-limit.guard';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQuery } from './dto/list-orders.query';
@@ -10,8 +10,6 @@ import { OrderWaiter, preferredWaitSeconds } from './order-waiter';
 import { OrderPageView, OrderView } from './order.view';
 import { OrdersService } from './orders.service';
 
-const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
-const HELD_ANSWER_MARGIN_SECONDS = 5;
 
 const PREFER_WAIT = ApiHeader({
   name: 'Prefer',
@@ -79,28 +77,14 @@ export class OrdersController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderView> {
-    if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new ValidationFailed([{ field: 'Idempotency-Key', message: 'header is required: 1-255 printable ASCII characters' }]);
-    }
     const waitSeconds = preferredWaitSeconds(prefer);
-    const result = await this.orders.createOrder({
-      user,
-      idempotencyKey,
-      fingerprint: requestFingerprint('POST', '/orders', request.body),
-      order: input,
-      // The hold covers the wait and the write of its answer.
-      holdSeconds: waitSeconds === null ? 0 : waitSeconds + HELD_ANSWER_MARGIN_SECONDS,
-    });
-    void reply.status(result.status).header('Location', `/orders/${result.order.id}`);
-    if (result.replayed) {
-      void reply.header('Idempotent-Replayed', 'true');
-      return result.order;
-    }
-    if (waitSeconds === null) return result.order;
-    const answer = await this.waitIfPreferred(prefer, reply, result.order, () => this.orders.getOrder(user, result.order.id));
-    // A repeat replays this answer, the one the caller gets, not the CREATED order stored at intake.
-    await this.orders.recordHeldAnswer(user, idempotencyKey, answer);
-    return answer;
+    const hold = waitSeconds === null ? undefined : { seconds: waitSeconds, answer: (order: OrderView) => this.waitForTerminal(user, order, waitSeconds) };
+    const idempotency = idempotentRequest(user.id, idempotencyKey, { method: 'POST', path: '/orders', body: request.body }, hold);
+    const { answer: order, replayed } = await this.orders.createOrder(user, input, idempotency);
+    void reply.header('Location', `/orders/${order.id}`);
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    else if (hold) void reply.header('Preference-Applied', `wait=${hold.seconds}`);
+    return order;
   }
 
   @Get()
@@ -124,7 +108,7 @@ export class OrdersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const order = await this.orders.getOrder(user, id);
-    return this.waitIfPreferred(prefer, reply, order, () => this.orders.getOrder(user, id));
+    return this.waitIfPreferred(user, prefer, reply, order);
   }
 
   @Post(':id/cancel')
@@ -144,13 +128,17 @@ export class OrdersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const order = await this.orders.cancelOrder(user, id);
-    return this.waitIfPreferred(prefer, reply, order, () => this.orders.getOrder(user, id));
+    return this.waitIfPreferred(user, prefer, reply, order);
   }
 
-  private async waitIfPreferred(prefer: string | undefined, reply: FastifyReply, order: OrderView, read: () => Promise<OrderView>): Promise<OrderView> {
+  private async waitIfPreferred(user: AuthenticatedUser, prefer: string | undefined, reply: FastifyReply, order: OrderView): Promise<OrderView> {
     const seconds = preferredWaitSeconds(prefer);
     if (seconds === null) return order;
     void reply.header('Preference-Applied', `wait=${seconds}`);
-    return this.waiter.waitForTerminal(order, seconds, read);
+    return this.waitForTerminal(user, order, seconds);
+  }
+
+  private waitForTerminal(user: AuthenticatedUser, order: OrderView, seconds: number): Promise<OrderView> {
+    return this.waiter.waitForTerminal(order, seconds, () => this.orders.getOrder(user, order.id));
   }
 }

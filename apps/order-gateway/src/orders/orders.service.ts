@@ -4,143 +4,98 @@ import { createEvent, Currency, isPaymentMethod, Services } from '@orders/events
 import { AuthenticatedUser, inSpan, TransactionalEvents } from '@orders/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { IdempotentRequestInFlight } from '../idempotency/idempotency.errors';
-import { IdempotencyService, type Prices } from '../idempotency/idempotency.service';
+import { runSql, Sql, sql } from '../database/sql';
+import { Idempotent, IdempotentCommands } from '../idempotency/idempotent-command';
+import { IdempotentRequest } from '../idempotency/idempotent-request';
 import { CreateOrderDto } from './dto/create-order.dto';
+import { ListOrdersQuery } from './dto/list-orders.query';
+import { decodeCursor, encodeCursor } from './order-cursor';
 import { ordersCreated } from './order-metrics';
 import { isCancellable, OrderStatus } from './order-status';
 import { OrderTransitions } from './order-transitions';
 import { ORDER_SELECT, OrderPageView, OrderRow, OrderView, toOrderView } from './order.view';
-import { ListOrdersQuery } from './dto/list-orders.query';
-import { decodeCursor, encodeCursor } from './order-cursor';
 import { OrderNotCancellable, OrderNotFound, UnknownSkus, UnsupportedPaymentMethod } from './orders.errors';
 
 const SERVICE = Services.OrderGateway;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface CreateOrderCommand {
-  user: AuthenticatedUser;
-  idempotencyKey: string;
-  fingerprint: string;
-  order: CreateOrderDto;
-  /** Seconds the caller will hold the answer (Prefer: wait); a repeat meanwhile is a 409. */
-  holdSeconds?: number;
-}
-
-export interface CreateOrderResult {
-  status: number;
-  order: OrderView;
-  replayed: boolean;
-}
+/** Catalog prices as read with the idempotency claim: one JSON array, null when no sku is known. */
+type CatalogPrices = Array<{ sku: string; price_cents: number; currency: string }> | null;
 
 @Injectable()
 export class OrdersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: TransactionalEvents,
-    private readonly idempotency: IdempotencyService,
+    private readonly idempotency: IdempotentCommands,
     private readonly transitions: OrderTransitions,
   ) {}
 
   /**
-   * Accepts an order: prices captured from the catalog, the order, its items, its
-   * OrderCreated event and the idempotent response all written in one transaction.
+   * Accepts an order, at most once per Idempotency-Key: prices captured from the catalog
+   * (read with the key's claim), then the order, its items, its OrderCreated event and the
+   * stored answer written in one statement.
    */
-  async createOrder(command: CreateOrderCommand): Promise<CreateOrderResult> {
-    return inSpan(SERVICE, 'CreateOrder', async (span) => {
-      const { user, idempotencyKey, fingerprint } = command;
-      const method = command.order.paymentMethod;
+  async createOrder(user: AuthenticatedUser, input: CreateOrderDto, request: IdempotentRequest<OrderView>): Promise<Idempotent<OrderView>> {
+    const created = await inSpan(SERVICE, 'CreateOrder', async (span) => {
+      const method = input.paymentMethod;
       if (method !== undefined && !isPaymentMethod(method)) throw new UnsupportedPaymentMethod(method);
-      const skus = command.order.items.map((item) => item.sku);
-      // The claim and the price read in one statement: one round trip instead of two.
-      const { claim, prices } = await this.idempotency.claimWithPrices(user.id, idempotencyKey, fingerprint, skus);
-      if (claim.kind === 'replay') return { status: claim.status, order: claim.body as OrderView, replayed: true };
-      try {
-        const order = await this.insertOrder(command, prices);
-        span.setAttribute('order.id', order.id);
-        ordersCreated.inc();
-        return { status: 202, order, replayed: false };
-      } catch (error) {
-        await this.idempotency.release(user.id, idempotencyKey);
-        throw error;
-      }
+      const outcome = await this.idempotency.run(request, {
+        name: 'CreateOrder',
+        readWithClaim: catalogPrices(input.items.map((item) => item.sku)),
+        prepare: (prices: CatalogPrices) => this.prepareOrder(user, input, prices),
+      });
+      if (outcome.replayed) return outcome;
+      span.setAttribute('order.id', outcome.answer.id);
+      ordersCreated.inc();
+      this.events.notifyRelay();
+      return outcome;
     });
+    // Prefer: wait is held outside the CreateOrder span: the wait is the caller's, not the use case's work.
+    return this.idempotency.holdAnswer(request, created);
   }
 
-  /** `prices`: read with the idempotency claim, in the same statement. */
-  private async insertOrder({ user, idempotencyKey, order: input, holdSeconds }: CreateOrderCommand, prices: Prices): Promise<OrderView> {
+  /**
+   * The new order and its writes: the order, its items and its event, each written only
+   * if the idempotency claim is still ours (FROM completed) — atomic without BEGIN/COMMIT,
+   * one round trip instead of six.
+   */
+  private async prepareOrder(user: AuthenticatedUser, input: CreateOrderDto, catalog: CatalogPrices): Promise<{ answer: OrderView; writes: Sql }> {
+    const prices = new Map((catalog ?? []).map((price) => [price.sku, Number(price.price_cents)]));
     const unknown = await inSpan(SERVICE, 'ValidateOrderItems', () => input.items.filter((item) => !prices.has(item.sku)).map((item) => item.sku));
     if (unknown.length > 0) throw new UnknownSkus(unknown);
 
     const id = randomUUID();
-    const now = new Date();
+    const now = new Date().toISOString();
     const items = input.items.map((item) => {
-      const price = prices.get(item.sku);
-      if (!price) throw new UnknownSkus([item.sku]); // unreachable: checked just above
-      return { sku: item.sku, quantity: item.quantity, unitPriceCents: price.priceCents };
+      const unitPriceCents = prices.get(item.sku);
+      if (unitPriceCents === undefined) throw new UnknownSkus([item.sku]); // unreachable: checked just above
+      return { sku: item.sku, quantity: item.quantity, unitPriceCents };
     });
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     const currency: Currency = 'USD';
-    const history = [{ status: 'CREATED' as OrderStatus, at: now.toISOString() }];
-    const view: OrderView = {
-      id,
-      userId: user.id,
-      status: 'CREATED',
-      items,
-      totalCents,
-      currency,
-      cancelReason: null,
-      history,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
-
+    const history = [{ status: 'CREATED' as OrderStatus, at: now }];
+    const order: OrderView = { id, userId: user.id, status: 'CREATED', items, totalCents, currency, cancelReason: null, history, createdAt: now, updatedAt: now };
     const created = createEvent('OrderCreated', {
       orderId: id,
       payload: { userId: user.id, items, totalCents, currency, paymentMethod: input.paymentMethod },
     });
-    // The whole unit of work in one statement (atomic without BEGIN/COMMIT, one round trip
-    // instead of six): the order, its items and its event are written only if the
-    // idempotency claim is still ours.
-    const orderParams = [
-      id,
-      user.id,
-      totalCents,
-      currency,
-      input.paymentMethod ?? null,
-      JSON.stringify(history),
-      now,
-      items.map((_, index) => index + 1),
-      items.map((item) => item.sku),
-      items.map((item) => item.quantity),
-      items.map((item) => item.unitPriceCents),
-    ];
-    const completion = this.idempotency.completion(user.id, idempotencyKey, 202, view, id, orderParams.length + 1, holdSeconds);
-    const outbox = this.events.outboxInsert([created], orderParams.length + completion.params.length + 1, 'new_order');
-    const [row]: Array<{ written: number }> = await inSpan(SERVICE, 'Store.CreateOrderTx', () =>
-      this.dataSource.query(
-        `WITH completed AS (${completion.sql}),
-       new_order AS (
-         INSERT INTO orders (id, user_id, status, total_cents, currency, payment_method, history, status_changed_at, created_at, updated_at)
-         SELECT $1::uuid, $2, 'CREATED', $3::bigint, $4, $5, $6::jsonb, $7::timestamptz, $7::timestamptz, $7::timestamptz FROM completed
-         RETURNING id),
-       new_items AS (
-         INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
-         SELECT new_order.id, u.line_no, u.sku, u.quantity, u.price
-           FROM new_order, unnest($8::int[], $9::text[], $10::int[], $11::bigint[]) AS u(line_no, sku, quantity, price)),
-       new_events AS (${outbox.sql})
-       SELECT count(*)::int AS written FROM new_order`,
-        [...orderParams, ...completion.params, ...outbox.params],
-      ),
-    );
-    if (row.written !== 1) throw new IdempotentRequestInFlight();
-    this.events.notifyRelay();
-    return view;
-  }
 
-  /** The answer a create that held its response (Prefer: wait) gave: what a repeat replays. */
-  async recordHeldAnswer(user: AuthenticatedUser, idempotencyKey: string, order: OrderView): Promise<void> {
-    await this.idempotency.finalResponse(user.id, idempotencyKey, 202, order);
+    const writes = sql`
+      new_order AS (
+        INSERT INTO orders (id, user_id, status, total_cents, currency, payment_method, history, status_changed_at, created_at, updated_at)
+        SELECT ${id}::uuid, ${user.id}, 'CREATED', ${totalCents}::bigint, ${currency}, ${input.paymentMethod ?? null}, ${JSON.stringify(history)}::jsonb,
+               ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+          FROM completed
+        RETURNING id),
+      new_items AS (
+        INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
+        SELECT new_order.id, u.line_no, u.sku, u.quantity, u.price
+          FROM new_order,
+               unnest(${items.map((_, index) => index + 1)}::int[], ${items.map((item) => item.sku)}::text[],
+                      ${items.map((item) => item.quantity)}::int[], ${items.map((item) => item.unitPriceCents)}::bigint[]) AS u(line_no, sku, quantity, price)),
+      new_events AS (${Sql.selfNumbered((firstParam) => this.events.outboxInsert([created], firstParam, 'new_order'))})`;
+    return { answer: order, writes };
   }
 
   /** The caller's order (or any order for an admin); anything else is "not found". */
@@ -151,21 +106,15 @@ export class OrdersService {
   /** The caller's own orders, newest first, keyset-paginated. */
   async listOrders(user: AuthenticatedUser, query: ListOrdersQuery): Promise<OrderPageView> {
     const limit = query.limit ?? 20;
-    const params: unknown[] = [user.id];
-    const conditions = ['o.user_id = $1'];
-    if (query.status) {
-      params.push(query.status);
-      conditions.push(`o.status = $${params.length}`);
-    }
+    const conditions = [sql`o.user_id = ${user.id}`];
+    if (query.status) conditions.push(sql`o.status = ${query.status}`);
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor);
-      params.push(cursor.createdAt, cursor.id);
-      conditions.push(`(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      conditions.push(sql`(o.created_at, o.id) < (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`);
     }
-    params.push(limit + 1);
-    const rows: OrderRow[] = await this.dataSource.query(
-      `${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${params.length}`,
-      params,
+    const rows = await runSql<OrderRow>(
+      this.dataSource,
+      sql`${ORDER_SELECT} WHERE ${Sql.join(conditions, ' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT ${limit + 1}`,
     );
     const page = rows.slice(0, limit).map(toOrderView);
     const last = page.at(-1);
@@ -186,7 +135,7 @@ export class OrdersService {
 
   private async readOwned(manager: EntityManager, user: AuthenticatedUser, orderId: string): Promise<OrderRow> {
     if (!UUID.test(orderId)) throw new OrderNotFound();
-    const [row]: Array<OrderRow | undefined> = await manager.query(`${ORDER_SELECT} WHERE o.id = $1`, [orderId]);
+    const [row] = await runSql<OrderRow | undefined>(manager, sql`${ORDER_SELECT} WHERE o.id = ${orderId}`);
     if (!row || (row.user_id !== user.id && !user.roles.includes('admin'))) throw new OrderNotFound();
     return row;
   }

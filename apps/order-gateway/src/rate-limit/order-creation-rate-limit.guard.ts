@@ -17,6 +17,11 @@ const unchecked = counter({ name: 'gateway_rate_limit_unavailable_total', help: 
  * If Redis is unreachable the request is admitted and counted in a metric: the limit
  * protects capacity, and refusing every order while Redis restarts would turn a
  * protective feature into an outage (the contract promises no loss across a Redis restart).
+ *
+ * It stays its own Redis round trip before the idempotency claim (PostgreSQL) rather than
+ * running beside it: the claim needs the validated body, so running both together would
+ * either stop counting invalid attempts or claim keys for requests then refused (a retry
+ * of a 429 would meet its own claim as a 409).
  */
 @Injectable()
 export class OrderCreationRateLimit implements CanActivate {
