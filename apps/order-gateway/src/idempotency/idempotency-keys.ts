@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Services } from '@orders/events';
-import { inSpan } from '@orders/platform';
+import { inSpan, queryRows } from '@orders/platform';
 import { DataSource } from 'typeorm';
 import { runSql, Sql, sql } from '../database/sql';
 
@@ -15,8 +15,8 @@ const CLAIM_LEASE_SECONDS = 30;
  */
 const ACCEPTED = 202;
 
-/** Whose key: keys are per user (Stripe's semantics), so two users' equal keys never meet. */
-export interface KeyOwner {
+/** A user's Idempotency-Key: keys are per user (Stripe's semantics), so two users' equal keys never meet. */
+export interface UserKey {
   userId: string;
   key: string;
 }
@@ -47,20 +47,20 @@ export class IdempotencyKeys {
    * Claims the key and, in the same statement (one round trip instead of two), evaluates
    * `read`, a JSON-valued expression for what the command needs (e.g. catalog prices).
    */
-  async claimReading(owner: KeyOwner, fingerprint: string, read: Sql): Promise<{ claimed: boolean; read: unknown }> {
+  async claimReading(userKey: UserKey, fingerprint: string, read: Sql): Promise<{ claimed: boolean; read: unknown }> {
     const [row] = await runSql<{ claimed: boolean; read: unknown }>(
       this.dataSource,
-      sql`WITH claimed AS (${this.insertClaim(owner, fingerprint)})
+      sql`WITH claimed AS (${this.insertClaim(userKey, fingerprint)})
           SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (${read}) AS read`,
     );
     return row;
   }
 
-  async claim(owner: KeyOwner, fingerprint: string): Promise<boolean> {
-    return (await runSql(this.dataSource, this.insertClaim(owner, fingerprint))).length > 0;
+  async claim(userKey: UserKey, fingerprint: string): Promise<boolean> {
+    return (await runSql(this.dataSource, this.insertClaim(userKey, fingerprint))).length > 0;
   }
 
-  async find({ userId, key }: KeyOwner): Promise<TakenKey | undefined> {
+  async find({ userId, key }: UserKey): Promise<TakenKey | undefined> {
     const [row] = await runSql<TakenKey>(
       this.dataSource,
       sql`SELECT fingerprint, state, response_body AS answer, locked_until < now() AS lapsed
@@ -70,7 +70,7 @@ export class IdempotencyKeys {
   }
 
   /** Takes over an IN_FLIGHT claim whose lease ran out; false if someone else was faster. */
-  async takeOver({ userId, key }: KeyOwner): Promise<boolean> {
+  async takeOver({ userId, key }: UserKey): Promise<boolean> {
     const rows = await runSql(
       this.dataSource,
       sql`UPDATE idempotency_keys SET locked_until = now() + ${CLAIM_LEASE_SECONDS} * interval '1 second'
@@ -93,7 +93,7 @@ export class IdempotencyKeys {
    * of an answer the first caller has not even received. If the holder dies, the stored
    * answer is replayed once the hold lapses.
    */
-  async complete({ userId, key }: KeyOwner, answer: { id: string }, holdSeconds: number, writes: Sql, spanName: string): Promise<boolean> {
+  async complete({ userId, key }: UserKey, answer: { id: string }, holdSeconds: number, writes: Sql, spanName: string): Promise<boolean> {
     // Rendered before the span: an outbox fragment records the span active when it is
     // rendered (the use case's) as the trace parent of its events.
     const { text, params } = sql`
@@ -104,12 +104,12 @@ export class IdempotencyKeys {
          WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT' RETURNING key),
       ${writes}
       SELECT EXISTS (SELECT 1 FROM completed) AS completed`.toQuery();
-    const [row] = await inSpan(Services.OrderGateway, spanName, () => this.dataSource.query(text, params) as Promise<Array<{ completed: boolean }>>);
+    const [row] = await inSpan(Services.OrderGateway, spanName, () => queryRows<{ completed: boolean }>(this.dataSource, text, params));
     return row.completed;
   }
 
   /** What a request that held its answer (Prefer: wait) finally answered: from now on, the replayed answer. */
-  async recordHeldAnswer({ userId, key }: KeyOwner, answer: unknown): Promise<void> {
+  async recordHeldAnswer({ userId, key }: UserKey, answer: unknown): Promise<void> {
     await runSql(
       this.dataSource,
       sql`UPDATE idempotency_keys SET response_status = ${ACCEPTED}::int, response_body = ${JSON.stringify(answer)}::jsonb, locked_until = now()
@@ -118,13 +118,13 @@ export class IdempotencyKeys {
   }
 
   /** The request failed before completing: the key is free for a retry. */
-  async release({ userId, key }: KeyOwner): Promise<void> {
+  async release({ userId, key }: UserKey): Promise<void> {
     await runSql(this.dataSource, sql`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT'`).catch((error) =>
       this.logger.warn(`could not release idempotency key: ${(error as Error).message}`),
     );
   }
 
-  private insertClaim({ userId, key }: KeyOwner, fingerprint: string): Sql {
+  private insertClaim({ userId, key }: UserKey, fingerprint: string): Sql {
     return sql`INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until)
                VALUES (${userId}, ${key}, ${fingerprint}, 'IN_FLIGHT', now() + ${CLAIM_LEASE_SECONDS} * interval '1 second')
                ON CONFLICT DO NOTHING RETURNING key`;

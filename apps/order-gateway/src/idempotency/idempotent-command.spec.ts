@@ -33,7 +33,7 @@ describe(IdempotentCommands.name, () => {
     sut = new IdempotentCommands(keys);
     command = { name: 'CreateOrder', readWithClaim: sql`SELECT json_agg(price) FROM catalog`, prepare: jest.fn().mockResolvedValue({ answer: created, writes }) };
     keys.complete.mockResolvedValue(true);
-    keys.release.mockResolvedValue();
+    keys.release.mockResolvedValue(undefined);
   });
 
   describe('with a new key', () => {

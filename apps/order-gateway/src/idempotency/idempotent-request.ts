@@ -1,12 +1,12 @@
 import { ValidationFailed } from '@orders/platform';
 import { requestFingerprint } from './fingerprint';
-import { KeyOwner } from './idempotency-keys';
+import { UserKey } from './idempotency-keys';
 
 /** What an Idempotency-Key may be: 1-255 printable ASCII characters (0x20-0x7E). */
 export const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
 
 /** A request made idempotent by its key: who asks, with which key, and what makes a repeat "the same request". */
-export interface IdempotentRequest<TAnswer> extends KeyOwner {
+export interface IdempotentRequest<TAnswer> extends UserKey {
   fingerprint: string;
   /** Prefer: wait: the caller holds its answer for up to `seconds` after the command. */
   hold?: HeldAnswer<TAnswer>;

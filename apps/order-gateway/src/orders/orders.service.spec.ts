@@ -37,22 +37,22 @@ const orderRow = (row: Partial<OrderRow> = {}): OrderRow => ({
 
 describe(OrdersService.name, () => {
   let sut: OrdersService;
-  let dataSource: { query: jest.Mock; manager: { query: jest.Mock } };
-  let events: jest.Mocked<Pick<TransactionalEvents, 'run' | 'outboxInsert' | 'notifyRelay'>>;
-  let idempotency: jest.Mocked<Pick<IdempotentCommands, 'run' | 'holdAnswer'>>;
-  let transitions: jest.Mocked<Pick<OrderTransitions, 'lock' | 'move'>>;
   let manager: { query: jest.Mock };
+  let dataSource: { query: jest.Mock; manager: { query: jest.Mock } };
+  let events: { run: jest.Mock; outboxInsert: jest.Mock; notifyRelay: jest.Mock };
+  let idempotency: { run: jest.Mock; holdAnswer: jest.Mock };
+  let transitions: { lock: jest.Mock; move: jest.Mock };
 
   beforeEach(() => {
     manager = { query: jest.fn() };
     dataSource = { query: jest.fn(), manager: { query: jest.fn() } };
     events = {
-      run: jest.fn(async (work) => (await work(manager as unknown as EntityManager)).result),
+      run: jest.fn(async (work: (manager: EntityManager) => Promise<UnitOfWork<unknown>>) => (await work(manager as unknown as EntityManager)).result),
       outboxInsert: jest.fn((_events: EventEnvelope[], first: number) => ({ sql: `INSERT INTO outbox VALUES ($${first})`, params: ['event'] })),
       notifyRelay: jest.fn(),
-    } as unknown as typeof events;
-    idempotency = { run: jest.fn(), holdAnswer: jest.fn(async (_request, outcome) => outcome) } as unknown as typeof idempotency;
-    transitions = { lock: jest.fn(), move: jest.fn() } as unknown as typeof transitions;
+    };
+    idempotency = { run: jest.fn(), holdAnswer: jest.fn(async (_request: unknown, outcome: Idempotent<OrderView>) => outcome) };
+    transitions = { lock: jest.fn(), move: jest.fn() };
     sut = new OrdersService(
       dataSource as unknown as DataSource,
       events as unknown as TransactionalEvents,
@@ -74,12 +74,12 @@ describe(OrdersService.name, () => {
     function claimNewKey(read: typeof catalog | null): { command: () => CreateOrderCommand; writes: () => Sql } {
       let command: CreateOrderCommand | undefined;
       let writes: Sql | undefined;
-      idempotency.run.mockImplementation((async (_request: IdempotentRequest<OrderView>, given: CreateOrderCommand): Promise<Idempotent<OrderView>> => {
+      idempotency.run.mockImplementation(async (_request: IdempotentRequest<OrderView>, given: CreateOrderCommand): Promise<Idempotent<OrderView>> => {
         command = given;
         const prepared = await given.prepare(read);
         writes = prepared.writes;
         return { answer: prepared.answer, replayed: false };
-      }) as unknown as IdempotentCommands['run']);
+      });
       return { command: () => command!, writes: () => writes! };
     }
 
@@ -122,7 +122,7 @@ describe(OrdersService.name, () => {
 
       const { answer: order } = await sut.createOrder(alice, input, request);
 
-      const [[published, , onlyIf]] = events.outboxInsert.mock.calls;
+      const [[published, , onlyIf]] = events.outboxInsert.mock.calls as Array<[EventEnvelope[], number, string]>;
       expect(published).toEqual([
         expect.objectContaining({
           eventType: 'OrderCreated',
@@ -238,17 +238,18 @@ describe(OrdersService.name, () => {
 
     it('cancels a CREATED order as USER_CANCELLED and publishes what the move announces, in the same transaction', async () => {
       const cancelled = [{ eventType: 'OrderCancelled' }] as unknown as EventEnvelope[];
-      transitions.lock.mockResolvedValue(locked());
+      const order = locked();
+      transitions.lock.mockResolvedValue(order);
       transitions.move.mockResolvedValue(cancelled);
       manager.query.mockResolvedValue([orderRow({ status: 'CANCELLED', cancel_reason: 'USER_CANCELLED' })]);
       let unit: UnitOfWork<OrderView> | undefined;
-      events.run.mockImplementation((async (work: (manager: EntityManager) => Promise<UnitOfWork<OrderView>>) => {
+      events.run.mockImplementation(async (work: (manager: EntityManager) => Promise<UnitOfWork<OrderView>>) => {
         unit = await work(manager as unknown as EntityManager);
         return unit.result;
-      }) as unknown as TransactionalEvents['run']);
+      });
 
       await expect(sut.cancelOrder(alice, ORDER_ID)).resolves.toMatchObject({ status: 'CANCELLED', cancelReason: 'USER_CANCELLED' });
-      expect(transitions.move).toHaveBeenCalledWith(manager, locked({ created_at: expect.any(Date) as Date }), 'CANCELLED', { reason: 'USER_CANCELLED' });
+      expect(transitions.move).toHaveBeenCalledWith(manager, order, 'CANCELLED', { reason: 'USER_CANCELLED' });
       expect(unit?.events).toBe(cancelled);
     });
 

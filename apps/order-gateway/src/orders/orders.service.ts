@@ -140,3 +140,8 @@ export class OrdersService {
     return row;
   }
 }
+
+/** The catalog prices of `skus`, one JSON array (null if none is known): read with the key's claim, in its statement. */
+function catalogPrices(skus: string[]): Sql {
+  return sql`SELECT json_agg(json_build_object('sku', sku, 'price_cents', price_cents, 'currency', currency)) FROM catalog_products WHERE sku = ANY(${skus}::text[])`;
+}
