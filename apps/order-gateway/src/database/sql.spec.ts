@@ -24,7 +24,10 @@ describe('sql', () => {
   it('tells a self-numbered fragment the number of its first parameter', () => {
     const outbox = Sql.selfNumbered((first) => ({ sql: `INSERT INTO outbox VALUES ($${first}, $${first + 1})`, params: ['e1', 'topic'] }));
     const sut = sql`WITH done AS (UPDATE t SET x = ${'x'}), events AS (${outbox}) SELECT ${'last'}`;
-    expect(sut.toQuery()).toEqual({ text: 'WITH done AS (UPDATE t SET x = $1), events AS (INSERT INTO outbox VALUES ($2, $3)) SELECT $4', params: ['x', 'e1', 'topic', 'last'] });
+    expect(sut.toQuery()).toEqual({
+      text: 'WITH done AS (UPDATE t SET x = $1), events AS (INSERT INTO outbox VALUES ($2, $3)) SELECT $4',
+      params: ['x', 'e1', 'topic', 'last'],
+    });
   });
 
   it('can render one fragment more than once, numbered afresh each time', () => {

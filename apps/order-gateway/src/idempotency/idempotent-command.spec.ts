@@ -31,7 +31,11 @@ describe(IdempotentCommands.name, () => {
   beforeEach(() => {
     keys = newKeys();
     sut = new IdempotentCommands(keys);
-    command = { name: 'CreateOrder', readWithClaim: sql`SELECT json_agg(price) FROM catalog`, prepare: jest.fn().mockResolvedValue({ answer: created, writes }) };
+    command = {
+      name: 'CreateOrder',
+      readWithClaim: sql`SELECT json_agg(price) FROM catalog`,
+      prepare: jest.fn().mockResolvedValue({ answer: created, writes }),
+    };
     keys.complete.mockResolvedValue(true);
     keys.release.mockResolvedValue(undefined);
   });

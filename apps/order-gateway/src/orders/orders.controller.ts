@@ -10,7 +10,6 @@ import { OrderWaiter, preferredWaitSeconds } from './order-waiter';
 import { OrderPageView, OrderView } from './order.view';
 import { OrdersService } from './orders.service';
 
-
 const PREFER_WAIT = ApiHeader({
   name: 'Prefer',
   required: false,

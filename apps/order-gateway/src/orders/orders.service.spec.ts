@@ -122,6 +122,8 @@ describe(OrdersService.name, () => {
 
       const { answer: order } = await sut.createOrder(alice, input, request);
 
+      // The outbox fragment numbers its own parameters, so it is built when the statement is rendered.
+      const { text, params } = claimed.writes().toQuery();
       const [[published, , onlyIf]] = events.outboxInsert.mock.calls as Array<[EventEnvelope[], number, string]>;
       expect(published).toEqual([
         expect.objectContaining({
@@ -131,7 +133,6 @@ describe(OrdersService.name, () => {
         }),
       ]);
       expect(onlyIf).toBe('new_order');
-      const { text, params } = claimed.writes().toQuery();
       expect(text).toMatch(/INSERT INTO orders [^;]* FROM completed/);
       expect(params).toEqual(expect.arrayContaining([order.id, 'alice', order.totalCents, ['LAMP', 'BULB'], [2, 4], [1299, 250], 'event']));
       expect(events.notifyRelay).toHaveBeenCalledTimes(1);
@@ -140,7 +141,17 @@ describe(OrdersService.name, () => {
     it('refuses skus missing from the catalog, naming each, and writes nothing', async () => {
       claimNewKey([catalog[0]]);
 
-      const refused = sut.createOrder(alice, { items: [{ sku: 'LAMP', quantity: 1 }, { sku: 'BULB', quantity: 1 }, { sku: 'GONE', quantity: 1 }] }, request);
+      const refused = sut.createOrder(
+        alice,
+        {
+          items: [
+            { sku: 'LAMP', quantity: 1 },
+            { sku: 'BULB', quantity: 1 },
+            { sku: 'GONE', quantity: 1 },
+          ],
+        },
+        request,
+      );
 
       await expect(refused).rejects.toBeInstanceOf(UnknownSkus);
       await expect(refused).rejects.toMatchObject({ errors: [{ message: 'unknown sku BULB' }, { message: 'unknown sku GONE' }] });

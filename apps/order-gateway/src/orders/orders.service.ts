@@ -75,7 +75,18 @@ export class OrdersService {
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     const currency: Currency = 'USD';
     const history = [{ status: 'CREATED' as OrderStatus, at: now }];
-    const order: OrderView = { id, userId: user.id, status: 'CREATED', items, totalCents, currency, cancelReason: null, history, createdAt: now, updatedAt: now };
+    const order: OrderView = {
+      id,
+      userId: user.id,
+      status: 'CREATED',
+      items,
+      totalCents,
+      currency,
+      cancelReason: null,
+      history,
+      createdAt: now,
+      updatedAt: now,
+    };
     const created = createEvent('OrderCreated', {
       orderId: id,
       payload: { userId: user.id, items, totalCents, currency, paymentMethod: input.paymentMethod },
