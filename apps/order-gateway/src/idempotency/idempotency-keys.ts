@@ -119,8 +119,10 @@ export class IdempotencyKeys {
 
   /** The request failed before completing: the key is free for a retry. */
   async release({ userId, key }: UserKey): Promise<void> {
-    await runSql(this.dataSource, sql`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT'`).catch((error) =>
-      this.logger.warn(`could not release idempotency key: ${(error as Error).message}`),
+    await runSql(this.dataSource, sql`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT'`).catch(
+      (error: unknown) => {
+        this.logger.warn(`could not release idempotency key: ${(error as Error).message}`);
+      },
     );
   }
 

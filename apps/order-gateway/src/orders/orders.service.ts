@@ -61,7 +61,7 @@ export class OrdersService {
    * one round trip instead of six.
    */
   private async prepareOrder(user: AuthenticatedUser, input: CreateOrderDto, catalog: CatalogPrices): Promise<{ answer: OrderView; writes: Sql }> {
-    const prices = new Map((catalog ?? []).map((price) => [price.sku, Number(price.price_cents)]));
+    const prices = new Map((catalog ?? []).map((price) => [price.sku, price.price_cents]));
     const unknown = await inSpan(SERVICE, 'ValidateOrderItems', () => input.items.filter((item) => !prices.has(item.sku)).map((item) => item.sku));
     if (unknown.length > 0) throw new UnknownSkus(unknown);
 
