@@ -38,7 +38,7 @@ class Replica {
 
   async start(): Promise<void> {
     await this.source.initialize();
-    await this.relay.onApplicationBootstrap();
+    this.relay.onApplicationBootstrap();
   }
 
   /**

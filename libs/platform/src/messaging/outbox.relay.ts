@@ -71,10 +71,9 @@ export class OutboxRelay implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const producer = this.createProducer();
-    this.producer = producer;
+    this.producer = this.createProducer();
     this.running = true;
-    this.loop = this.run(producer);
+    this.loop = this.run();
   }
 
   private createProducer(): Producer {
@@ -119,13 +118,14 @@ export class OutboxRelay implements OnApplicationBootstrap {
     return this.running && Date.now() - this.lastSuccessAt < maxSilenceMs;
   }
 
-  private async run(producer: Producer): Promise<void> {
+  private async run(): Promise<void> {
     let failures = 0;
     let connected = false;
     while (this.running) {
       try {
-        if (!connected) {
-          await producer.connect();
+        // this.producer, not a copy: after a broker failover it is replaced by a new one (below).
+        if (!connected && this.producer) {
+          await this.producer.connect();
           connected = true;
         }
         const count = await this.publishBatch();
