@@ -42,6 +42,7 @@ export * from './observability/log-fields';
 export * from './observability/consumer-lag';
 export * from './cache/redis';
 export * from './database/messaging-tables';
+export * from './database/advisory-lock';
 export * from './observability/metrics.module';
 export * from './platform.module';
 export * from './database/run-migrations';

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, EventEnvelope } from '@orders/events';
-import { queryRows, SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
-import { createHash } from 'node:crypto';
+import { advisoryLockKey, queryRows, SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config/inventory.config';
 import { productChanged } from '../stock-store/product-row';
@@ -43,7 +42,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
   ) {
-    this.lockKey = createHash('sha256').update(`reconcile:${config.KAFKA_TOPIC_PREFIX}${config.REDIS_KEY_PREFIX}`).digest().readBigInt64BE(0).toString();
+    this.lockKey = advisoryLockKey('reconcile', `${config.KAFKA_TOPIC_PREFIX}${config.REDIS_KEY_PREFIX}`);
   }
 
   onApplicationBootstrap(): void {

@@ -21,6 +21,7 @@ import { planGroups } from './batch-plan';
 import { BatchHandlerExtras } from './event-batch';
 import { createKafka } from './kafka-client';
 import { MessagingSettings } from './messaging-settings';
+import { retryBackoffMs } from './retry-backoff';
 import { BatchOutcome, ConsumedGroup, TransactionalEvents } from './transactional-events';
 
 const consumed = counter({
@@ -51,7 +52,6 @@ const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent 
 const MAX_UNIT_SIZE = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt - 1, 6));
 
 type Handler = MessageHandler & { extras?: Partial<BatchHandlerExtras> };
 
@@ -263,7 +263,7 @@ export class EventsKafkaServer extends ServerKafka {
             `a unit of ${unit.length} messages from ${lane.topic}[${lane.partition}] failed, attempt ${attempt}, dependency away, waiting: ${describeError(error)}`,
           );
         }
-        await sleep(backoffMs(attempt));
+        await sleep(retryBackoffMs(attempt));
         await lane.heartbeat().catch(() => undefined);
       }
     }
@@ -348,7 +348,7 @@ export class EventsKafkaServer extends ServerKafka {
             `${envelope.eventType} ${envelope.eventId} (order ${envelope.orderId}) failed, attempt ${attempt}, ${transient ? 'dependency away, waiting' : 'will retry'}: ${describeError(error)}`,
           );
         }
-        await sleep(backoffMs(attempt));
+        await sleep(retryBackoffMs(attempt));
         await lane.heartbeat().catch(() => undefined);
       }
     }

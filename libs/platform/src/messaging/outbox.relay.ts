@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CompressionTypes, Message, Partitioners, Producer } from 'kafkajs';
-import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { advisoryLockKey } from '../database/advisory-lock';
+import { OUTBOX_SHARDS } from '../database/messaging-tables';
 import { queryRows } from '../database/query-rows';
 import { counter, gauge } from '../observability/metrics';
 import { sendBatchTraced } from '../observability/publish-tracing';
 import { createKafka } from './kafka-client';
 import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
+import { RelayMembership } from './relay-membership';
+import { retryBackoffMs } from './retry-backoff';
 
 interface OutboxRow {
   id: string;
@@ -19,17 +22,29 @@ interface OutboxRow {
 
 const published = counter({ name: 'outbox_published_total', help: 'Events published from the outbox to Kafka', labelNames: ['service'] });
 const publishFailures = counter({ name: 'outbox_publish_failures_total', help: 'Outbox batches that Kafka refused (retried later)', labelNames: ['service'] });
-const backlog = gauge({ name: 'outbox_backlog', help: 'Events written but not yet published', labelNames: ['service'] });
-const oldestAge = gauge({ name: 'outbox_oldest_age_seconds', help: 'Age of the oldest unpublished event', labelNames: ['service'] });
+const backlog = gauge({ name: 'outbox_backlog', help: 'Events written but not yet published, in the shards this relay publishes', labelNames: ['service'] });
+const oldestAge = gauge({
+  name: 'outbox_oldest_age_seconds',
+  help: 'Age of the oldest unpublished event in the shards this relay publishes',
+  labelNames: ['service'],
+});
+const shardsOwned = gauge({ name: 'outbox_relay_shards', help: `Outbox shards (of ${OUTBOX_SHARDS}) this relay publishes`, labelNames: ['service'] });
+
+/** How often a relay working through a deep backlog counts it for the gauge (scrapes are seconds apart). */
+const BACKLOG_COUNT_INTERVAL_MS = 1_000;
 
 /**
  * Publishes outbox rows to Kafka, oldest first, at least once.
  *
- * Only one relay per service publishes at a time (a transaction-scoped advisory
- * lock), which keeps events of one order in the order they were written even with
- * many replicas. Rows are deleted in the same transaction after Kafka acknowledged
- * them (acks=all, idempotent producer); a crash in between republishes them, and
- * consumers drop the duplicate by event id.
+ * The outbox is split into shards by a hash of the Kafka key (`outbox.shard`, see
+ * addOutboxShards), and the live relays of a service share the shards (RelayMembership): each
+ * publishes its own in parallel with the others, a relay alone publishes all of them in one
+ * batch. A shard is published only under a transaction-scoped advisory lock that keeps every
+ * other relay from it (see lockShards), so however the relays' views of who owns what disagree
+ * for a moment, one order's events (one key, one shard) leave one at a time, in the order they
+ * were written. Rows are deleted in the same transaction after Kafka acknowledged them
+ * (acks=all, idempotent producer); a crash in between republishes them, and consumers drop the
+ * duplicate by event id.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap {
@@ -40,22 +55,25 @@ export class OutboxRelay implements OnApplicationBootstrap {
   private wake: (() => void) | null = null;
   private pendingWake = false;
   private lastSuccessAt = 0;
-  private readonly lockKey: string;
+  private backlogCountedAt = 0;
+  private readonly membership: RelayMembership;
+  private readonly serviceLockKey: string;
+  private readonly shardLockKeys: string[];
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(MESSAGING_SETTINGS) private readonly settings: MessagingSettings,
   ) {
-    // A stable 63-bit key per service and environment for pg_try_advisory_xact_lock.
-    const digest = createHash('sha256').update(`outbox:${settings.topicPrefix}${settings.service}`).digest();
-    this.lockKey = digest.readBigInt64BE(0).toString();
+    this.membership = new RelayMembership(dataSource);
+    const outbox = `${settings.topicPrefix}${settings.service}`;
+    this.serviceLockKey = advisoryLockKey('outbox', outbox);
+    this.shardLockKeys = Array.from({ length: OUTBOX_SHARDS }, (_, shard) => advisoryLockKey('outbox', outbox, String(shard)));
   }
 
   onApplicationBootstrap(): void {
-    const producer = this.createProducer();
-    this.producer = producer;
+    this.producer = this.createProducer();
     this.running = true;
-    this.loop = this.run(producer);
+    this.loop = this.run();
   }
 
   private createProducer(): Producer {
@@ -77,8 +95,10 @@ export class OutboxRelay implements OnApplicationBootstrap {
     this.running = false;
     this.notify();
     await this.loop;
-    // Last flush so that committed work leaves with us when Kafka is reachable.
+    // Last flush so that committed work leaves with us when Kafka is reachable, then hand our
+    // shards over now rather than when our heartbeat expires.
     await this.publishBatch().catch(() => undefined);
+    await this.membership.leave().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
   }
 
@@ -88,18 +108,24 @@ export class OutboxRelay implements OnApplicationBootstrap {
     this.wake?.();
   }
 
+  /** The outbox shards this relay publishes, as of its last heartbeat. */
+  ownedShards(): readonly number[] {
+    return this.membership.current();
+  }
+
   /** True while the relay has recently talked to Postgres and Kafka successfully. */
   isHealthy(maxSilenceMs = 30_000): boolean {
     return this.running && Date.now() - this.lastSuccessAt < maxSilenceMs;
   }
 
-  private async run(producer: Producer): Promise<void> {
+  private async run(): Promise<void> {
     let failures = 0;
     let connected = false;
     while (this.running) {
       try {
-        if (!connected) {
-          await producer.connect();
+        // this.producer, not a copy: after a broker failover it is replaced by a new one (below).
+        if (!connected && this.producer) {
+          await this.producer.connect();
           connected = true;
         }
         const count = await this.publishBatch();
@@ -121,7 +147,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
           this.producer = this.createProducer();
           connected = false;
         }
-        await this.idle(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+        await this.idle(retryBackoffMs(failures));
       }
     }
   }
@@ -143,23 +169,35 @@ export class OutboxRelay implements OnApplicationBootstrap {
     });
   }
 
-  /** Publishes one batch; returns how many rows left the outbox. */
+  /** Publishes one batch from the shards this relay owns; returns how many rows left the outbox. */
   async publishBatch(): Promise<number> {
     if (!this.producer) return 0;
     const producer = this.producer;
+    const owned = await this.membership.ownShards();
+    shardsOwned.set({ service: this.settings.service }, owned.length);
+    if (owned.length === 0) {
+      // Nothing of the backlog is this relay's to publish (the gauges are summed over replicas).
+      backlog.set({ service: this.settings.service }, 0);
+      oldestAge.set({ service: this.settings.service }, 0);
+      return 0;
+    }
     return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await queryRows<{ locked: boolean }>(manager, 'SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey]);
-      if (!locked) return 0;
+      const shards = await this.lockShards(manager, owned);
+      if (shards.length === 0) return 0;
+      const { where, params } = onlyShards(shards);
       const rows: OutboxRow[] = await manager.query(
-        'SELECT id, topic, message_key, value, headers, EXTRACT(EPOCH FROM now() - created_at)::float AS age_seconds FROM outbox ORDER BY id LIMIT $1',
-        [this.settings.outboxBatchSize],
+        `SELECT id, topic, message_key, value, headers, EXTRACT(EPOCH FROM now() - created_at)::float AS age_seconds
+           FROM outbox ${where} ORDER BY id LIMIT $${params.length + 1}`,
+        [...params, this.settings.outboxBatchSize],
       );
       oldestAge.set({ service: this.settings.service }, rows[0]?.age_seconds ?? 0);
       if (rows.length < this.settings.outboxBatchSize) {
         backlog.set({ service: this.settings.service }, rows.length);
-      } else {
-        const [{ count }] = await queryRows<{ count: string }>(manager, 'SELECT count(*) AS count FROM outbox');
+      } else if (Date.now() - this.backlogCountedAt >= BACKLOG_COUNT_INTERVAL_MS) {
+        // A count reads the whole backlog: on a deep one, once per batch cost as much as publishing it.
+        const [{ count }] = await queryRows<{ count: string }>(manager, `SELECT count(*) AS count FROM outbox ${where}`, params);
         backlog.set({ service: this.settings.service }, Number(count));
+        this.backlogCountedAt = Date.now();
       }
       if (rows.length === 0) return 0;
 
@@ -179,4 +217,34 @@ export class OutboxRelay implements OnApplicationBootstrap {
       return rows.length;
     });
   }
+
+  /**
+   * Locks, until the commit, those of `owned` that no other relay is publishing right now (one
+   * that has not yet seen a membership change may still be) and returns them. A relay that owns
+   * every shard (it runs alone, as far as it knows) takes the service's lock exclusively instead
+   * of 32 shard locks: one lock, as before the shards. The others hold the service's lock shared,
+   * so an exclusive holder and a shard holder never publish at once; neither does a relay from
+   * before the shards (it took the service's lock exclusively) during the rolling upgrade.
+   */
+  private async lockShards(manager: EntityManager, owned: number[]): Promise<number[]> {
+    if (owned.length === OUTBOX_SHARDS) {
+      const [{ locked }] = await queryRows<{ locked: boolean }>(manager, 'SELECT pg_try_advisory_xact_lock($1) AS locked', [this.serviceLockKey]);
+      return locked ? owned : [];
+    }
+    const [{ free, shards }] = await queryRows<{ free: boolean; shards: number[] }>(
+      manager,
+      `SELECT pg_try_advisory_xact_lock_shared($1) AS free,
+              ARRAY(SELECT shard FROM unnest($2::int[], $3::bigint[]) AS s(shard, lock_key) WHERE pg_try_advisory_xact_lock(lock_key)) AS shards`,
+      [this.serviceLockKey, owned, owned.map((shard) => this.shardLockKeys[shard])],
+    );
+    return free ? shards : [];
+  }
+}
+
+/**
+ * The WHERE clause (and its parameter) that keeps the rows of `shards`; none for all of them:
+ * `shard` is the row's last column, and checking it costs a read of the whole row.
+ */
+function onlyShards(shards: number[]): { where: string; params: unknown[] } {
+  return shards.length === OUTBOX_SHARDS ? { where: '', params: [] } : { where: 'WHERE shard = ANY($1::smallint[])', params: [shards] };
 }
