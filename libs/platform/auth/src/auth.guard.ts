@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Forbidden, Unauthenticated } from '../http/domain-error';
+import { Forbidden, Unauthenticated } from '@orders/platform-http';
 import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
 import { TOKEN_VERIFIER, type TokenVerifier } from './token-verifier';
 

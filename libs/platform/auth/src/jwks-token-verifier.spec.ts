@@ -3,7 +3,7 @@ import { JwtPayload, sign } from 'jsonwebtoken';
 import { createHmac, createPublicKey, KeyObject, sign as cryptoSign } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Unauthenticated } from '../http/domain-error';
+import { Unauthenticated } from '@orders/platform-http';
 import { tokenVerifierFor } from './auth.module';
 import { JwksOptions, TokenKeysUnavailable } from './jwks-token-verifier';
 

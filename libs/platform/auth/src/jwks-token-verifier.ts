@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, JWTVerifyGetKey, jwtVerify } from 'jose';
-import { DomainError, Unauthenticated } from '../http/domain-error';
-import { Problems } from '../http/problem-catalogue';
-import { counter } from '../observability/metrics';
+import { DomainError, Problems, Unauthenticated } from '@orders/platform-http';
+import { counter } from '@orders/platform-observability';
 import { AuthenticatedUser, TokenVerifier, userFromClaims } from './token-verifier';
 
 export interface JwksOptions {

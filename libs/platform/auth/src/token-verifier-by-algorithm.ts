@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { Unauthenticated } from '../http/domain-error';
+import { Unauthenticated } from '@orders/platform-http';
 import { AuthenticatedUser, TokenVerifier } from './token-verifier';
 
 /**

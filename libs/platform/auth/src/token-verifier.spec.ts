@@ -1,5 +1,5 @@
 import { JwtPayload, sign } from 'jsonwebtoken';
-import { Unauthenticated } from '../http/domain-error';
+import { Unauthenticated } from '@orders/platform-http';
 import { Hs256TokenVerifier } from './token-verifier';
 
 const secret = 'a-test-secret-of-enough-length';

@@ -1,6 +1,6 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { JsonWebTokenError, TokenExpiredError, verify } from 'jsonwebtoken';
-import { Unauthenticated } from '../http/domain-error';
+import { Unauthenticated } from '@orders/platform-http';
 
 export interface AuthenticatedUser {
   id: string;

@@ -1,6 +1,6 @@
 import type { SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
-import { readTlsFiles, TlsFiles } from '../config/tls-files';
+import { readTlsFiles, TlsFiles } from './tls-files';
 
 /** How a client proves itself to the cluster and verifies it (kafkajs `ssl` and `sasl`). */
 export interface KafkaSecurity {

@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-import { KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, kafkaSecurity } from '../messaging/kafka-security';
-import type { KafkaSaslMechanism, KafkaSecurity, KafkaSecurityProtocol } from '../messaging/kafka-security';
+import { KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, type KafkaSaslMechanism, kafkaSecurity, type KafkaSecurity, type KafkaSecurityProtocol } from './kafka-security';
 import { TlsFiles, tlsFileProblems } from './tls-files';
 
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { isTransientError } from '../database/transient-errors';
+import { isTransientError } from '@orders/platform-async';
 import { DomainError, FieldError } from './domain-error';
 import { genericProblemFor, INTERNAL_PROBLEM_TYPE, Problems, ProblemType, problemTypeUri } from './problem-catalogue';
 

@@ -1,11 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { deadLetterTopic, topicName, topicsConsumedBy } from '@orders/events';
 import type { Admin } from 'kafkajs';
-import { ScrapeTimeFigures } from './scrape-time-figures';
-import { groupPositions } from '../messaging/consumer-position';
-import { createKafka } from '../messaging/kafka-client';
-import { MESSAGING_SETTINGS, type MessagingSettings } from '../messaging/messaging-settings';
-import { gauge } from './metrics';
+import { gauge, ScrapeTimeFigures } from '@orders/platform-observability';
+import { groupPositions } from './consumer-position';
+import { createKafka } from './kafka-client';
+import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 
 // Every monitor in the process (the e2e tests run three services in one process and
 // share one registry): the gauges refresh all of them when scraped.

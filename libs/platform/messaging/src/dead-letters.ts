@@ -1,8 +1,8 @@
 import { DEAD_LETTER_SUFFIX, DeadLetterHeaders, deadLetterTopic, topicName } from '@orders/events';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { KafkaSecurity } from '@orders/platform-config';
 import { createKafka } from './kafka-client';
-import { KafkaSecurity } from './kafka-security';
 
 export interface DeadLetter {
   partition: number;

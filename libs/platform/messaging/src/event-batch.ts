@@ -2,7 +2,7 @@ import { EventPattern } from '@nestjs/microservices';
 import { context, Context, propagation } from '@opentelemetry/api';
 import { type EnvelopeOf, type EventEnvelope, type EventName, Events } from '@orders/events';
 import type { EntityManager } from 'typeorm';
-import { withLogFields } from '../observability/log-fields';
+import { withLogFields } from '@orders/platform-observability';
 
 /** What a batch handler's pattern carries besides the event type. */
 export interface BatchHandlerExtras {

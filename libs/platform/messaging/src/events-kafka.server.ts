@@ -14,14 +14,12 @@ import {
 } from '@orders/events';
 import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { isTransientError } from '../database/transient-errors';
-import { counter, histogram, LATENCY_BUCKETS } from '../observability/metrics';
-import { ConsumerSpan, startConsumerSpan, withConsumerSpan } from '../observability/tracing';
+import { isTransientError, retryBackoffMs } from '@orders/platform-async';
+import { ConsumerSpan, counter, histogram, LATENCY_BUCKETS, startConsumerSpan, withConsumerSpan } from '@orders/platform-observability';
 import { planGroups } from './batch-plan';
 import { BatchHandlerExtras } from './event-batch';
 import { createKafka } from './kafka-client';
 import { MessagingSettings } from './messaging-settings';
-import { retryBackoffMs } from './retry-backoff';
 import { BatchOutcome, ConsumedGroup, TransactionalEvents } from './transactional-events';
 
 const consumed = counter({

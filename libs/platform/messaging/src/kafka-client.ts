@@ -1,6 +1,6 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import { Logger } from '@nestjs/common';
-import { KafkaSecurity } from './kafka-security';
+import { KafkaSecurity } from '@orders/platform-config';
 
 const logger = new Logger('kafkajs');
 

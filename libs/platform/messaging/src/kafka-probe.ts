@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Admin } from 'kafkajs';
-import { withTimeout } from '../health/readiness';
+import { withTimeout } from '@orders/platform-async';
 import { createKafka } from './kafka-client';
 import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 

@@ -1,5 +1,5 @@
 import { ServiceName } from '@orders/events';
-import { KafkaSecurity } from './kafka-security';
+import { KafkaSecurity } from '@orders/platform-config';
 
 /** What the messaging pieces need to know about the service they run in. */
 export interface MessagingSettings {

@@ -1,15 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CompressionTypes, Message, Partitioners, Producer } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
-import { advisoryLockKey } from '../database/advisory-lock';
-import { OUTBOX_SHARDS } from '../database/messaging-tables';
-import { queryRows } from '../database/query-rows';
-import { counter, gauge } from '../observability/metrics';
-import { sendBatchTraced } from '../observability/publish-tracing';
+import { advisoryLockKey, queryRows } from '@orders/platform-database';
+import { counter, gauge, sendBatchTraced } from '@orders/platform-observability';
+import { retryBackoffMs } from '@orders/platform-async';
+import { OUTBOX_SHARDS } from './messaging-tables';
 import { createKafka } from './kafka-client';
 import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 import { RelayMembership } from './relay-membership';
-import { retryBackoffMs } from './retry-backoff';
 
 interface OutboxRow {
   id: string;

@@ -1,4 +1,4 @@
-import { OUTBOX_SHARDS } from '../database/messaging-tables';
+import { OUTBOX_SHARDS } from './messaging-tables';
 import { shardsOf } from './relay-membership';
 
 describe('shardsOf (how live relays share the outbox shards)', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { OUTBOX_SHARDS } from '../database/messaging-tables';
-import { queryRows } from '../database/query-rows';
+import { queryRows } from '@orders/platform-database';
+import { OUTBOX_SHARDS } from './messaging-tables';
 
 /** How often a relay says it is alive and re-reads who else is. */
 const HEARTBEAT_MS = 1_000;

@@ -1,7 +1,7 @@
 import { ALL_TOPICS, deadLetterTopic, TOPIC_PARTITIONS, topicName } from '@orders/events';
 import { Admin, ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaSecurity } from '@orders/platform-config';
 import { createKafka } from './kafka-client';
-import { KafkaSecurity } from './kafka-security';
 
 export interface TopicSpec {
   topic: string;

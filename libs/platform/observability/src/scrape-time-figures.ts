@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { withTimeout } from '../health/readiness';
+import { withTimeout } from '@orders/platform-async';
 
 /** Figures younger than this are served from memory: a scrape never costs more than one round. */
 const FRESH_MS = 5_000;

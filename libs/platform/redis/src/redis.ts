@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { readTlsFiles, TlsFiles } from '../config/tls-files';
+import { readTlsFiles, TlsFiles } from '@orders/platform-config';
 
 /** Redis Sentinel: the sentinels' addresses and the name they know the primary by. */
 export interface RedisSentinels {

@@ -2,9 +2,9 @@ import { INestApplication, Injectable, Logger, OnApplicationShutdown } from '@ne
 import type { NestFastifyListenOptions } from '@nestjs/platform-fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
+import { ServiceConfig } from '@orders/platform-config';
+import { startTracing, stopTracing } from '@orders/platform-observability';
 import { HttpApp } from './http/create-http-app';
-import { ServiceConfig } from './config/service-config';
-import { startTracing, stopTracing } from './observability/tracing';
 
 const LISTEN_BACKLOG = 4096;
 

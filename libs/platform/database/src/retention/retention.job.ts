@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { counter, gauge } from '../observability/metrics';
-import { ScrapeTimeFigures } from '../observability/scrape-time-figures';
+import { counter, gauge, ScrapeTimeFigures } from '@orders/platform-observability';
 
 /** Rows of `table` older than `keepHours` (by `column`) are deleted. */
 export interface RetentionRule {

@@ -1,13 +1,11 @@
-import { Controller, Get, Inject, Logger, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Req } from '@nestjs/common';
-import { Public } from '../auth/auth.decorators';
-import { Problems } from '../http/problem-catalogue';
-import { PROBLEM_CONTENT_TYPE, problemBody } from '../http/problem-details';
-import { ApiProblems } from '../http/problem-details.openapi';
+import { Public } from '@orders/platform-auth';
+import { ApiProblems, PROBLEM_CONTENT_TYPE, problemBody, Problems } from '@orders/platform-http';
+import { withTimeout } from '@orders/platform-async';
 import { ShutdownDrain } from './shutdown-drain';
-import { READINESS_CHECKS, READINESS_DEADLINE_MS, ReadinessCheck, withTimeout } from './readiness';
+import { READINESS_CHECKS, READINESS_DEADLINE_MS, ReadinessCheck } from './readiness';
 
 @ApiTags('operations')
 @Public()

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import type { OutboxRelay } from '../messaging/outbox.relay';
-import type { KafkaProbe } from '../messaging/kafka-probe';
+import type { KafkaProbe, OutboxRelay } from '@orders/platform-messaging';
+import { withTimeout } from '@orders/platform-async';
 
 /** One dependency `/ready` checks; `check` rejects when it is not usable. */
 export interface ReadinessCheck {
@@ -13,18 +13,6 @@ export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
 /** The longest `/ready` waits for any one dependency. */
 export const READINESS_DEADLINE_MS = 1_500;
-
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`${what} did not answer within ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([work, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
-}
 
 export const postgresCheck = (dataSource: DataSource): ReadinessCheck => ({
   name: 'postgres',

@@ -3,12 +3,17 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
 import { Logger } from 'nestjs-pino';
-import { observeHttp } from '../observability/http-observability';
-import { bodyShapeProblems } from './body-shape';
-import { FieldError, ValidationFailed } from './domain-error';
-import { Problems } from './problem-catalogue';
-import { PROBLEM_CONTENT_TYPE, rawProblemResponse, toProblem } from './problem-details';
-import { ProblemDetailsFilter } from './problem-details.filter';
+import {
+  bodyShapeProblems,
+  FieldError,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsFilter,
+  Problems,
+  rawProblemResponse,
+  toProblem,
+  ValidationFailed,
+} from '@orders/platform-http';
+import { observeHttp } from './http-observability';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -1,9 +1,8 @@
 import { Context, context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { INestApplication } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MESSAGING_SETTINGS, MessagingSettings } from '../messaging/messaging-settings';
-import { histogram, LATENCY_BUCKETS } from './metrics';
-import { tracerOf } from './tracing';
+import { MESSAGING_SETTINGS, MessagingSettings } from '@orders/platform-messaging';
+import { histogram, LATENCY_BUCKETS, tracerOf } from '@orders/platform-observability';
 
 const requestSeconds = histogram({
   name: 'http_request_duration_seconds',

@@ -1,7 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '@orders/platform-auth';
 
 /** `/metrics` in Prometheus text format, open like the contract says. */
 @ApiTags('operations')
