@@ -1,9 +1,7 @@
 import { INestApplication, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { NestFastifyListenOptions } from '@nestjs/platform-fastify';
-import { PinoLogger } from 'nestjs-pino';
-import type { Logger as Pino } from 'pino';
 import { ServiceConfig } from '@orders/platform-config';
-import { startTracing, stopTracing } from '@orders/platform-observability';
+import { ServiceLogger, startTracing, stopTracing } from '@orders/platform-observability';
 import { HttpApp } from './http/create-http-app';
 
 const LISTEN_BACKLOG = 4096;
@@ -13,6 +11,8 @@ const LISTEN_BACKLOG = 4096;
 export class TracingShutdown implements OnApplicationShutdown {
   private service = '';
 
+  constructor(private readonly logs: ServiceLogger) {}
+
   forService(service: string): this {
     this.service = service;
     return this;
@@ -21,15 +21,7 @@ export class TracingShutdown implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.service) await stopTracing(this.service);
     // Nest re-raises the signal right after the hooks: write out buffered log lines first.
-    // `root` is unset until a logger module has started, whatever its declared type says.
-    const root = PinoLogger.root as Pino | undefined;
-    if (root) {
-      await new Promise<void>((resolve) => {
-        root.flush(() => {
-          resolve();
-        });
-      });
-    }
+    await this.logs.close();
   }
 }
 

@@ -2,14 +2,13 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Provi
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ServiceName } from '@orders/events';
 import type { Redis } from 'ioredis';
-import { LoggerModule } from 'nestjs-pino';
 import { DataSource, MixedList } from 'typeorm';
 import { AuthModule, AuthOptions } from '@orders/platform-auth';
 import { createRedis } from '@orders/platform-redis';
 import { ServiceConfig } from '@orders/platform-config';
 import { dataSourceOptions, RETENTION_SETTINGS, RetentionJob, RetentionRule, RetentionSettings } from '@orders/platform-database';
 import { ConsumerLagMonitor, DEFAULT_MESSAGING, KafkaProbe, MessagingModule, MessagingSettings, OutboxRelay } from '@orders/platform-messaging';
-import { loggerParams } from '@orders/platform-observability';
+import { ServiceLogger } from '@orders/platform-observability';
 import { TracingShutdown } from './bootstrap';
 import { HealthController } from './health/health.controller';
 import { ShutdownDrain } from './health/shutdown-drain';
@@ -19,7 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
 export const REDIS = Symbol('REDIS');
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 
-export interface PlatformOptions {
+interface PlatformOptions {
   service: ServiceName;
   /** The Postgres schema the service owns. */
   schema: string;
@@ -45,7 +44,7 @@ export function messagingSettingsOf(service: ServiceName, config: ServiceConfig)
   };
 }
 
-export function authOptionsOf(config: ServiceConfig): AuthOptions {
+function authOptionsOf(config: ServiceConfig): AuthOptions {
   return {
     jwtSecret: config.acceptsHs256Tokens ? config.AUTH_JWT_SECRET : undefined,
     jwks: config.AUTH_JWKS_URL
@@ -91,7 +90,6 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
-        LoggerModule.forRoot(loggerParams({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY })),
         MetricsModule.forRoot(),
         TypeOrmModule.forRoot(
           dataSourceOptions({
@@ -109,6 +107,10 @@ export class PlatformModule {
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
+        {
+          provide: ServiceLogger,
+          useFactory: () => new ServiceLogger({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY }),
+        },
         TracingShutdown,
         { provide: ShutdownDrain, useFactory: () => new ShutdownDrain(config.SHUTDOWN_DRAIN_MS) },
         ...redisProviders,
@@ -134,7 +136,7 @@ export class PlatformModule {
           ],
         },
       ],
-      exports: [SERVICE_CONFIG, RetentionJob, ...(options.redis ? [REDIS] : [])],
+      exports: [SERVICE_CONFIG, ServiceLogger, RetentionJob, ...(options.redis ? [REDIS] : [])],
     };
   }
 }

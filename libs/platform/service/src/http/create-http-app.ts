@@ -2,20 +2,15 @@ import { ArgumentMetadata, DynamicModule, INestApplication, Type, ValidationErro
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
-import { Logger } from 'nestjs-pino';
-import {
-  bodyShapeProblems,
-  FieldError,
-  PROBLEM_CONTENT_TYPE,
-  ProblemDetailsFilter,
-  Problems,
-  rawProblemResponse,
-  toProblem,
-  ValidationFailed,
-} from '@orders/platform-http';
+import { ScopedNestLogger, ServiceLogger, withLogger } from '@orders/platform-observability';
+import { bodyShapeProblems, FieldError, PROBLEM_CONTENT_TYPE, ProblemDetailsFilter, Problems, rawProblemResponse, toProblem, ValidationFailed } from '@orders/platform-http';
 import { observeHttp } from './http-observability';
+import { logRequests, scopeLogsToApp } from './request-logging';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Nest's one static logger of the process: it writes each line to the logger of the app that wrote it. */
+const nestLogger = new ScopedNestLogger();
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -54,7 +49,7 @@ export function strictValidationPipe(): ValidationPipe {
 }
 
 /** Bounds of the HTTP server (see ServiceConfig: HTTP_*_TIMEOUT_MS). */
-export interface HttpTimeouts {
+interface HttpTimeouts {
   HTTP_HEADERS_TIMEOUT_MS: number;
   HTTP_REQUEST_TIMEOUT_MS: number;
   HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
@@ -123,8 +118,12 @@ export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, t
     abortOnError: false,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
-  observeHttp(app);
+  const logs = app.get(ServiceLogger);
+  // The lines Nest buffered while creating the app are written now, as this app's.
+  withLogger(logs.logger, () => app.useLogger(nestLogger));
+  scopeLogsToApp(app, logs.logger);
+  logRequests(app, logs);
+  observeHttp(app, logs.settings.service);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();

@@ -1,7 +1,6 @@
 import { Context, context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { INestApplication } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MESSAGING_SETTINGS, MessagingSettings } from '@orders/platform-messaging';
 import { histogram, LATENCY_BUCKETS, tracerOf } from '@orders/platform-observability';
 
 const requestSeconds = histogram({
@@ -12,7 +11,7 @@ const requestSeconds = histogram({
 });
 
 /** Requests no route matched: one bucket, never the raw URL (unbounded label values). */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Probes and scrapes are measured but not traced: they would bury the traces that matter. */
 const UNTRACED_ROUTES = new Set(['/health', '/ready', '/metrics']);
@@ -35,8 +34,7 @@ function routeOf(request: FastifyRequest): string {
  * spans (CreateOrder, ...) and the request's log lines belong to. An incoming W3C
  * traceparent is continued.
  */
-export function observeHttp(app: INestApplication): void {
-  const { service } = app.get<MessagingSettings>(MESSAGING_SETTINGS, { strict: false });
+export function observeHttp(app: INestApplication, service: string): void {
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   const tracer = tracerOf(service);
 
