@@ -56,7 +56,7 @@ export class Hs256TokenVerifier implements TokenVerifier {
  * understand must be refused. We understand none, so any `crit` is refused (jsonwebtoken
  * ignores the parameter).
  */
-export function refuseCriticalExtensions(token: string): void {
+function refuseCriticalExtensions(token: string): void {
   const [encodedHeader] = token.split('.');
   let header: unknown;
   try {

@@ -13,7 +13,7 @@ export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
 export const KAFKA_SASL_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] as const;
 export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 
-export interface KafkaSecuritySettings {
+interface KafkaSecuritySettings {
   /** Kafka's own names (security.protocol): TLS for SSL and SASL_SSL, SASL for SASL_*. */
   protocol: KafkaSecurityProtocol;
   tls: TlsFiles;

@@ -7,7 +7,7 @@ export interface TlsFiles {
   keyFile?: string;
 }
 
-export interface TlsMaterial {
+interface TlsMaterial {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;

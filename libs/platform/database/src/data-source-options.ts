@@ -1,6 +1,6 @@
 import { DataSourceOptions, MixedList } from 'typeorm';
 
-export interface ServiceDatabase {
+interface ServiceDatabase {
   url: string;
   /** The Postgres schema the service owns; it sees no other. */
   schema: string;

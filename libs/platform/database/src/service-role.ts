@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { sqlStateOf } from './sql-state';
 
 /** The login role a service runs as, read from its DATABASE_URL. */
-export interface RuntimeRole {
+interface RuntimeRole {
   name: string;
   /** Empty when the server authenticates it otherwise (certificate, trust). */
   password: string;
@@ -13,7 +13,7 @@ export function roleOf(url: string): RuntimeRole {
   return { name: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
 }
 
-export class RoleCheckFailed extends Error {
+class RoleCheckFailed extends Error {
   constructor(role: string, problem: string) {
     super(`database role "${role}": ${problem}`);
     this.name = 'RoleCheckFailed';

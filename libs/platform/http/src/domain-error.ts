@@ -38,9 +38,3 @@ export class Forbidden extends DomainError {
     super(Problems.Forbidden, detail);
   }
 }
-
-export class NotFound extends DomainError {
-  constructor(what: string) {
-    super(Problems.NotFound, `${what} was not found.`);
-  }
-}

@@ -4,7 +4,7 @@
  * operation and status, the entries that operation can answer: the two cannot drift apart.
  * The gateway relays inventory's admin answers, so inventory's types are here too.
  */
-export const PROBLEM_TYPE_BASE = 'https://order-platform.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://order-platform.dev/problems/';
 
 export interface ProblemType {
   /** The last segment of the type URI. */
@@ -75,7 +75,7 @@ export const Problems = {
 /** The type of an unexpected failure: a bare 500 that says nothing (RFC 9457 about:blank). */
 export const INTERNAL_PROBLEM_TYPE = 'about:blank';
 
-export const PROBLEM_TYPES: readonly ProblemType[] = Object.values(Problems);
+const PROBLEM_TYPES: readonly ProblemType[] = Object.values(Problems);
 
 export function problemTypeUri(type: ProblemType): string {
   return `${PROBLEM_TYPE_BASE}${type.slug}`;

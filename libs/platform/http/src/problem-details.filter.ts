@@ -14,7 +14,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Logger): void {
+function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Logger): void {
   const instance = request.url.split('?')[0];
   const problem = toProblem(error, instance);
   if (problem.unexpected) logger.error({ err: error, path: instance }, 'unexpected error while serving a request');

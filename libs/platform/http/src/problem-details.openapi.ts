@@ -5,7 +5,7 @@ import { INTERNAL_PROBLEM_TYPE, PROBLEM_TYPE_URIS, ProblemHeader, Problems, Prob
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
 
 /** OpenAPI shape of a FieldError. */
-export class FieldErrorView {
+class FieldErrorView {
   @ApiProperty({ example: 'items[0].quantity' })
   field!: string;
 
@@ -43,7 +43,7 @@ const HEADER_DOCS: Record<ProblemHeader, { description: string; schema: { type: 
   'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } },
 };
 
-export interface OpenApiResponse {
+interface OpenApiResponse {
   description: string;
   headers?: Record<string, unknown>;
   content?: Record<string, { schema: Record<string, unknown>; examples?: Record<string, unknown>; example?: unknown }>;
@@ -53,7 +53,7 @@ export interface OpenApiResponse {
  * The problem+json response of one status: the document's ProblemDetailsView narrowed to the
  * catalogue types this operation answers with that status, with one example per type.
  */
-export function problemResponse(status: number, types: readonly ProblemType[]): OpenApiResponse {
+function problemResponse(status: number, types: readonly ProblemType[]): OpenApiResponse {
   const documented =
     status === 500
       ? [{ uri: INTERNAL_PROBLEM_TYPE, detail: 'An unexpected error occurred.' }]
@@ -92,7 +92,7 @@ export function problemResponse(status: number, types: readonly ProblemType[]): 
 }
 
 /** The catalogue types a documented problem response lists. */
-export function problemTypesOf(response: OpenApiResponse | undefined): ProblemType[] {
+function problemTypesOf(response: OpenApiResponse | undefined): ProblemType[] {
   const schema = response?.content?.[PROBLEM_CONTENT_TYPE]?.schema as { allOf?: Array<{ properties?: { type?: { enum?: string[] } } }> } | undefined;
   const uris = schema?.allOf?.[1]?.properties?.type?.enum ?? [];
   return uris.map((uri) => problemTypeOf(uri)).filter((type): type is ProblemType => type !== undefined);

@@ -7,7 +7,7 @@ import { genericProblemFor, INTERNAL_PROBLEM_TYPE, Problems, ProblemType, proble
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** RFC 9457 problem details, the body of every 4xx/5xx. */
-export interface ProblemDetails {
+interface ProblemDetails {
   type: string;
   title: string;
   status: number;
@@ -16,7 +16,7 @@ export interface ProblemDetails {
   errors?: FieldError[];
 }
 
-export interface Problem {
+interface Problem {
   body: ProblemDetails;
   headers: Record<string, string>;
 }

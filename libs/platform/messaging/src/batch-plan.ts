@@ -1,5 +1,5 @@
 /** One consumed message as the planner sees it: its Kafka key and its event type. */
-export interface Plannable {
+interface Plannable {
   key: string;
   eventType: string;
 }

@@ -5,7 +5,7 @@ import { createKafka } from './kafka-client';
 import { MESSAGING_SETTINGS, type MessagingSettings } from './messaging-settings';
 
 /** For a deadline check: where this service's consumer group stands on one topic. */
-export interface ConsumedThrough {
+interface ConsumedThrough {
   /** True when every message the partition holding `key` received before the time asked about is consumed (committed). */
   covers(key: string): boolean;
 }

@@ -1,10 +1,10 @@
-import { DEAD_LETTER_SUFFIX, DeadLetterHeaders, deadLetterTopic, topicName } from '@orders/events';
+import { DeadLetterHeaders, deadLetterTopic, topicName } from '@orders/events';
 import { IHeaders, KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { KafkaSecurity } from '@orders/platform-config';
 import { createKafka } from './kafka-client';
 
-export interface DeadLetter {
+interface DeadLetter {
   partition: number;
   offset: string;
   key: string | null;
@@ -123,8 +123,4 @@ export async function redriveDeadLetters(brokers: string[], prefix: string, topi
   } finally {
     await producer.disconnect();
   }
-}
-
-export function isDeadLetterTopic(topic: string): boolean {
-  return topic.endsWith(DEAD_LETTER_SUFFIX);
 }

@@ -1,16 +1,17 @@
 import { ALL_TOPICS, deadLetterTopic, TOPIC_PARTITIONS, topicName } from '@orders/events';
 import { Admin, ConfigResourceTypes, KafkaJSProtocolError } from 'kafkajs';
 import { KafkaSecurity } from '@orders/platform-config';
+import { sleep } from '@orders/platform-async';
 import { createKafka } from './kafka-client';
 
-export interface TopicSpec {
+interface TopicSpec {
   topic: string;
   numPartitions: number;
   /** The topic's retention.ms; unset: the broker's default. */
   retentionMs?: number;
 }
 
-export interface TopicRetention {
+interface TopicRetention {
   topicHours: number;
   deadLetterHours: number;
 }
@@ -101,7 +102,7 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000
       if (!(error instanceof KafkaJSProtocolError) || !error.retriable || Date.now() > deadline) throw error;
     }
     if (Date.now() > deadline) throw new Error(`topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 

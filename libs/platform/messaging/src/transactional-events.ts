@@ -14,7 +14,7 @@ const duplicates = counter({
   labelNames: ['service', 'event_type'],
 });
 
-export interface UnitOfWork<T> {
+interface UnitOfWork<T> {
   result: T;
   events: EventEnvelope[];
 }

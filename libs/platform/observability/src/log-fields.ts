@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Fields every log line written in this async context carries (order_id, event_id, ...). */
-export type LogFields = Record<string, string | undefined>;
+type LogFields = Record<string, string | undefined>;
 
 const storage = new AsyncLocalStorage<LogFields>();
 

@@ -18,7 +18,7 @@ const providers = new Map<string, NodeTracerProvider>();
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- the api's only public no-op tracer (NoopTracer is internal)
 const noopTracer = new ProxyTracerProvider().getTracer(TRACER);
 
-export interface TracingOptions {
+interface TracingOptions {
   serviceName: string;
   /** OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); tracing exports nothing without one. */
   otlpEndpoint?: string;
@@ -143,7 +143,7 @@ export interface ConsumerSpan {
 }
 
 /** A span started now and ended by the caller (work for many orders interleaves in a batch). */
-export interface OpenSpan extends ConsumerSpan {
+interface OpenSpan extends ConsumerSpan {
   span: Span;
 }
 

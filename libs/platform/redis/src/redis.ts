@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { readTlsFiles, TlsFiles } from '@orders/platform-config';
 
 /** Redis Sentinel: the sentinels' addresses and the name they know the primary by. */
-export interface RedisSentinels {
+interface RedisSentinels {
   addresses: string[];
   primaryName: string;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { counter, gauge, ScrapeTimeFigures } from '@orders/platform-observability';
+import { sleep } from '@orders/platform-async';
 
 /** Rows of `table` older than `keepHours` (by `column`) are deleted. */
 export interface RetentionRule {
@@ -104,7 +105,7 @@ export class RetentionJob implements OnModuleInit, OnApplicationBootstrap, OnApp
           deleted[rule.table] += count;
           pruned.inc({ service: this.settings.service, table: rule.table }, count);
           if (count < this.settings.batchSize) break;
-          await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
+          await sleep(PAUSE_BETWEEN_BATCHES_MS);
         }
       } catch (error) {
         failures.inc({ service: this.settings.service, table: rule.table });

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { sleep } from '@orders/platform-async';
 
 /**
  * The first step of a shutdown (SIGTERM): `/ready` answers 503 at once while the process keeps
@@ -22,6 +23,6 @@ export class ShutdownDrain implements OnModuleDestroy {
     this.draining = true;
     if (this.drainMs <= 0) return;
     this.logger.log(`shutting down: not ready, serving for ${this.drainMs} ms more`);
-    await new Promise((resolve) => setTimeout(resolve, this.drainMs));
+    await sleep(this.drainMs);
   }
 }
