@@ -1,0 +1,55 @@
+import { ESLint } from 'eslint';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+
+/**
+ * The layering is enforced by the lint rule, not by a reader: eslint.config.js's
+ * @nx/enforce-module-boundaries, run here through ESLint's Node API on a file that exists only
+ * in the test (its path decides the project it belongs to).
+ */
+describe('module boundaries', () => {
+  process.env.NX_DAEMON = 'false';
+  const eslint = new ESLint({
+    cwd: root,
+    ruleFilter: ({ ruleId }) => ruleId === '@nx/enforce-module-boundaries',
+    // The probe is not on disk: no type information for it.
+    overrideConfig: { languageOptions: { parserOptions: { projectService: false, project: null } } },
+  });
+
+  async function boundaryErrors(filePath: string, source: string): Promise<string[]> {
+    const [result] = await eslint.lintText(source, { filePath: join(root, filePath) });
+    expect(result.messages.filter((message) => message.fatal)).toEqual([]);
+    return result.messages.filter((message) => message.ruleId === '@nx/enforce-module-boundaries').map((message) => message.message);
+  }
+
+  it('refuses an import of one service from another', async () => {
+    const errors = await boundaryErrors(
+      'apps/order-gateway/src/boundary-probe.ts',
+      "import { createInventoryApp } from '@orders/inventory-service';\n\nexport const probe = createInventoryApp;\n",
+    );
+    expect(errors).toHaveLength(1);
+  });
+
+  it('lets the e2e project and the tools run a service from the outside', async () => {
+    const source = "import { createInventoryApp } from '@orders/inventory-service';\n\nexport const probe = createInventoryApp;\n";
+    expect(await boundaryErrors('apps/system-e2e/src/boundary-probe.ts', source)).toEqual([]);
+    expect(await boundaryErrors('tools/boundary-probe.ts', source)).toEqual([]);
+  });
+
+  it('refuses an import of a higher platform layer from a lower one', async () => {
+    const errors = await boundaryErrors(
+      'libs/platform/config/src/boundary-probe.ts',
+      "import { PlatformModule } from '@orders/platform-service';\n\nexport const probe = PlatformModule;\n",
+    );
+    expect(errors).toEqual([expect.stringContaining('layer:base')]);
+  });
+
+  it('accepts imports down the layers', async () => {
+    const errors = await boundaryErrors(
+      'libs/platform/service/src/boundary-probe.ts',
+      "import { ServiceConfig } from '@orders/platform-config';\nimport { createKafka } from '@orders/platform-messaging';\n\nexport const probe = [ServiceConfig, createKafka];\n",
+    );
+    expect(errors).toEqual([]);
+  });
+});
