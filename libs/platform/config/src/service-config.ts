@@ -1,6 +1,13 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-import { KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS, type KafkaSaslMechanism, kafkaSecurity, type KafkaSecurity, type KafkaSecurityProtocol } from './kafka-security';
+import {
+  KAFKA_SASL_MECHANISMS,
+  KAFKA_SECURITY_PROTOCOLS,
+  type KafkaSaslMechanism,
+  kafkaSecurity,
+  type KafkaSecurity,
+  type KafkaSecurityProtocol,
+} from './kafka-security';
 import { TlsFiles, tlsFileProblems } from './tls-files';
 
 export const DEVELOPMENT_JWT_SECRET = 'dev-only-secret-change-me';

@@ -99,7 +99,10 @@ export class ServiceLogger {
   readonly logRequest: HttpLogger;
   readonly logger: Logger;
 
-  constructor(readonly settings: LogSettings & { service: string }, destination?: DestinationStream) {
+  constructor(
+    readonly settings: LogSettings & { service: string },
+    destination?: DestinationStream,
+  ) {
     this.logRequest = pinoHttp(loggerParams(settings), destination);
     this.logger = this.logRequest.logger;
     serviceLoggers.add(this);

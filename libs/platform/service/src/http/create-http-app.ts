@@ -3,7 +3,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
 import { ScopedNestLogger, ServiceLogger, withLogger } from '@orders/platform-observability';
-import { bodyShapeProblems, FieldError, PROBLEM_CONTENT_TYPE, ProblemDetailsFilter, Problems, rawProblemResponse, toProblem, ValidationFailed } from '@orders/platform-http';
+import {
+  bodyShapeProblems,
+  FieldError,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetailsFilter,
+  Problems,
+  rawProblemResponse,
+  toProblem,
+  ValidationFailed,
+} from '@orders/platform-http';
 import { observeHttp } from './http-observability';
 import { logRequests, scopeLogsToApp } from './request-logging';
 

@@ -107,6 +107,10 @@ describe('log lines of two apps in one process', () => {
   });
 
   it("names the service on Nest's own lines of each app", () => {
-    expect(written('Nest application successfully started').map((line) => line.service).sort()).toEqual(['inventory-service', 'order-gateway']);
+    expect(
+      written('Nest application successfully started')
+        .map((line) => line.service)
+        .sort(),
+    ).toEqual(['inventory-service', 'order-gateway']);
   });
 });

@@ -19,7 +19,8 @@ export function logRequests(app: INestApplication, logs: ServiceLogger): void {
   fastify.addHook('preHandler', (request, _reply, done) => withLogger(request.raw.log, done));
 }
 
-const SCOPED_STEPS = ['init', 'listen', 'startAllMicroservices', 'close'] as const;
+type Step = 'init' | 'listen' | 'startAllMicroservices' | 'close';
+const SCOPED_STEPS: Step[] = ['init', 'listen', 'startAllMicroservices', 'close'];
 
 /**
  * Runs the app's start and stop steps with its logger as the log scope, so everything they
@@ -28,9 +29,17 @@ const SCOPED_STEPS = ['init', 'listen', 'startAllMicroservices', 'close'] as con
  * `Logger` name this app's service even when several apps share the process.
  */
 export function scopeLogsToApp(app: INestApplication, logger: Logger): void {
-  const steps = app as unknown as Record<(typeof SCOPED_STEPS)[number], (...args: unknown[]) => Promise<unknown>>;
+  const methods = Object.getPrototypeOf(app) as Record<Step, (...args: unknown[]) => Promise<unknown>>;
   for (const step of SCOPED_STEPS) {
-    const run = steps[step].bind(app);
-    steps[step] = (...args: unknown[]) => withLogger(logger, () => run(...args));
+    const run = methods[step];
+    // Defined, not assigned, and called on whatever `this` Nest calls it on: NestFactory wraps
+    // the app in a proxy that ignores assignments and calls methods on the app behind it.
+    Object.defineProperty(app, step, {
+      value: function (this: unknown, ...args: unknown[]) {
+        return withLogger(logger, () => run.apply(this, args));
+      },
+      configurable: true,
+      writable: true,
+    });
   }
 }
