@@ -6,7 +6,7 @@ export { DEFAULT_MESSAGING, MESSAGING_SETTINGS, type MessagingSettings } from '.
 export { connectEventConsumer, MessagingModule } from './messaging.module';
 export { OnEvent } from './on-event.decorator';
 export { EventBatch, OnEventBatch, type OutboxEntry } from './event-batch';
-export { afterCommit } from './after-commit';
+export { afterCommit, withAfterCommit } from './after-commit';
 export { TransactionalEvents } from './transactional-events';
 export { OutboxRelay } from './outbox.relay';
 export { addOutboxShards, createMessagingTables, dropMessagingTables, dropOutboxShards, OUTBOX_SHARDS } from './messaging-tables';
