@@ -111,7 +111,11 @@ export class ServiceLogger {
   /** Writes out buffered lines and stops routing unscoped lines here. */
   async close(): Promise<void> {
     serviceLoggers.delete(this);
-    await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.logger.flush(() => {
+        resolve();
+      });
+    });
   }
 }
 
@@ -125,10 +129,10 @@ export function withLogger<T>(logger: Logger, work: () => T): T {
  * else one that names no service rather than the wrong one.
  */
 function loggerOutsideScope(): Logger | null {
-  if (serviceLoggers.size === 1) return [...serviceLoggers][0].logger;
-  const any = [...serviceLoggers][0];
-  if (!any) return null;
-  unscoped ??= pino(loggerParams({ ...any.settings, service: undefined }));
+  const loggers = [...serviceLoggers];
+  if (loggers.length === 0) return null;
+  if (loggers.length === 1) return loggers[0].logger;
+  unscoped ??= pino(loggerParams({ ...loggers[0].settings, service: undefined }));
   return unscoped;
 }
 

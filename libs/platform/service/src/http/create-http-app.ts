@@ -129,7 +129,9 @@ export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, t
   });
   const logs = app.get(ServiceLogger);
   // The lines Nest buffered while creating the app are written now, as this app's.
-  withLogger(logs.logger, () => app.useLogger(nestLogger));
+  withLogger(logs.logger, () => {
+    app.useLogger(nestLogger);
+  });
   scopeLogsToApp(app, logs.logger);
   logRequests(app, logs);
   observeHttp(app, logs.settings.service);

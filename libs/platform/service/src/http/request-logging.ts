@@ -16,7 +16,9 @@ export function logRequests(app: INestApplication, logs: ServiceLogger): void {
   });
   // Body parsing runs in the socket's async context, not the request's: re-enter the
   // request's logger for the handler.
-  fastify.addHook('preHandler', (request, _reply, done) => withLogger(request.raw.log, done));
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    withLogger(request.raw.log, done);
+  });
 }
 
 type Step = 'init' | 'listen' | 'startAllMicroservices' | 'close';
