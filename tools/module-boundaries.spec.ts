@@ -1,4 +1,5 @@
 import { ESLint } from 'eslint';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -9,12 +10,17 @@ const root = join(__dirname, '..');
  * in the test (its path decides the project it belongs to).
  */
 describe('module boundaries', () => {
-  process.env.NX_DAEMON = 'false';
   const eslint = new ESLint({
     cwd: root,
     ruleFilter: ({ ruleId }) => ruleId === '@nx/enforce-module-boundaries',
     // The probe is not on disk: no type information for it.
     overrideConfig: { languageOptions: { parserOptions: { projectService: false, project: null } } },
+  });
+
+  beforeAll(() => {
+    // The rule reads the cached project graph and skips itself without one (a fresh clone).
+    const nx = join(root, 'node_modules/nx/dist/bin/nx.js');
+    execFileSync(process.execPath, [nx, 'show', 'projects'], { cwd: root, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' } });
   });
 
   async function boundaryErrors(filePath: string, source: string): Promise<string[]> {
