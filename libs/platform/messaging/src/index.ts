@@ -7,7 +7,7 @@ export { connectEventConsumer, MessagingModule } from './messaging.module';
 export { OnEvent } from './on-event.decorator';
 export { EventBatch, OnEventBatch, type OutboxEntry } from './event-batch';
 export { afterCommit, withAfterCommit } from './after-commit';
-export { TransactionalEvents } from './transactional-events';
+export { TransactionalEvents, type UnitOfWork } from './transactional-events';
 export { OutboxRelay } from './outbox.relay';
 export { addOutboxShards, createMessagingTables, dropMessagingTables, dropOutboxShards, OUTBOX_SHARDS } from './messaging-tables';
 export { ConsumerPosition } from './consumer-position';

@@ -14,7 +14,7 @@ const duplicates = counter({
   labelNames: ['service', 'event_type'],
 });
 
-interface UnitOfWork<T> {
+export interface UnitOfWork<T> {
   result: T;
   events: EventEnvelope[];
 }
