@@ -14,7 +14,7 @@ import {
 } from '@orders/events';
 import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { isTransientError, retryBackoffMs } from '@orders/platform-async';
+import { isTransientError, retryBackoffMs, sleep } from '@orders/platform-async';
 import { ConsumerSpan, counter, histogram, LATENCY_BUCKETS, startConsumerSpan, withConsumerSpan } from '@orders/platform-observability';
 import { planGroups } from './batch-plan';
 import { BatchHandlerExtras } from './event-batch';
@@ -48,8 +48,6 @@ const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent 
 
 /** Most messages one unit of work (one transaction) takes from a lane batch. */
 const MAX_UNIT_SIZE = 500;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Handler = MessageHandler & { extras?: Partial<BatchHandlerExtras> };
 
