@@ -12,9 +12,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@orders/events$': path.join(root, 'libs/events/src/index.ts'),
-    '^@orders/platform$': path.join(root, 'libs/platform/src/index.ts'),
+    // libs/platform/<concern> is imported as @orders/platform-<concern>.
+    '^@orders/platform-([a-z-]+)$': path.join(root, 'libs/platform/$1/src/index.ts'),
     '^@orders/gateway-client$': path.join(root, 'libs/gateway-client/src/index.ts'),
-    
     '^@orders/(order-gateway|inventory-service|payment-service)$': path.join(root, 'apps/$1/src/index.ts'),
     '^@orders/migrations/(.*)$': path.join(root, 'migrations/$1'),
   },

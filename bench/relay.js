@@ -24,7 +24,8 @@ const { DataSource } = require('typeorm');
 const { median } = require('./lib/stats');
 
 const ROOT = join(__dirname, '..');
-const platform = require(join(ROOT, 'dist/libs/platform/src/index.js'));
+// The platform libraries this script uses, as one namespace.
+const platform = { ...require(join(ROOT, 'dist/libs/platform/database/src/index.js')), ...require(join(ROOT, 'dist/libs/platform/messaging/src/index.js')), ...require(join(ROOT, 'dist/libs/platform/observability/src/index.js')) };
 
 const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 20_000);
 const WARM_UP_EVENTS = 2_000;

@@ -92,7 +92,7 @@ build_base() {
 inputs_hash() {
   {
     find package.json package-lock.json tsconfig.base.json tsconfig.build.json .dockerignore patches \
-      docker/Dockerfile docker/image/trace-service.js apps/*/tsconfig.app.json apps/*/src libs/*/src migrations tools -type f \
+      docker/Dockerfile docker/image/trace-service.js apps/*/tsconfig.app.json apps/*/src libs/*/src libs/platform/*/src migrations tools -type f \
       ! -path 'apps/system-e2e/*' ! -name '*.spec.ts' ! -name '*.e2e-spec.ts' -print0 \
       | sort -z | xargs -0 sha256sum
     podman image inspect --format '{{.Id}}' "$(base_ref)" 2>/dev/null || echo "no-base"

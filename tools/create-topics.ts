@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ensureTopics, loadConfig, sagaTopics, ServiceConfig } from '@orders/platform';
+import { ensureTopics, sagaTopics } from '@orders/platform-messaging';
+import { loadConfig, ServiceConfig } from '@orders/platform-config';
 
 /** Creates every saga topic and its dead-letter twin with the partitions the services need, and sets their retention. */
 async function main(): Promise<void> {

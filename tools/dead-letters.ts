@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ALL_TOPICS } from '@orders/events';
-import { listDeadLetters, loadConfig, redriveDeadLetters, ServiceConfig } from '@orders/platform';
+import { listDeadLetters, redriveDeadLetters } from '@orders/platform-messaging';
+import { loadConfig, ServiceConfig } from '@orders/platform-config';
 
 const USAGE = `usage:
   node dist/tools/dead-letters.js list [topic]      show dead letters (all saga topics by default)

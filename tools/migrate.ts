@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { GatewayConfig, migrateGateway } from '@orders/order-gateway';
 import { InventoryConfig, migrateInventory } from '@orders/inventory-service';
 import { migratePayment, PaymentConfig } from '@orders/payment-service';
-import { describeMigration, loadConfig, ServiceConfig } from '@orders/platform';
+import { describeMigration } from '@orders/platform-database';
+import { loadConfig, ServiceConfig } from '@orders/platform-config';
 import { IsOptional, Matches } from 'class-validator';
 
 /**

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig, ServiceConfig } from '@orders/platform';
+import { loadConfig, ServiceConfig } from '@orders/platform-config';
 import { JwtPayload, sign } from 'jsonwebtoken';
 
 const DEMO_PRODUCTS = [

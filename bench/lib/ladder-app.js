@@ -32,7 +32,7 @@ async function nest(validate, keyObject = false) {
   const { NestFactory } = require('@nestjs/core');
   const { FastifyAdapter } = require('@nestjs/platform-fastify');
   const { verify } = require('jsonwebtoken');
-  const { strictValidationPipe } = require(join(ROOT, 'dist/libs/platform/src/http/create-http-app.js'));
+  const { strictValidationPipe } = require(join(ROOT, 'dist/libs/platform/service/src/http/create-http-app.js'));
   const { CreateOrderDto } = require(join(ROOT, 'dist/apps/order-gateway/src/orders/dto/create-order.dto.js'));
   // jsonwebtoken 9 given a string tries createPublicKey, then createSecretKey, on every call.
   const secret = keyObject ? require('node:crypto').createSecretKey(Buffer.from(process.env.BENCH_SECRET)) : process.env.BENCH_SECRET;

@@ -311,7 +311,7 @@ class BenchStack {
     if (keep) return;
     await adminQuery(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`).catch(() => undefined);
     try {
-      const { deleteTopics, sagaTopics } = require(join(ROOT, 'dist/libs/platform/src/index.js'));
+      const { deleteTopics, sagaTopics } = require(join(ROOT, 'dist/libs/platform/messaging/src/index.js'));
       await deleteTopics(BROKERS.split(','), sagaTopics(this.prefix).map((spec) => spec.topic));
     } catch {
       /* best effort */

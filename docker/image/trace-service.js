@@ -5,7 +5,7 @@
 //   node docker/image/trace-service.js <service>|all <out>
 // `all`: the three services and every tool (migrate, create-topics, dead-letters, ...).
 const { nodeFileTrace } = require('@vercel/nft');
-const { cpSync, mkdirSync, readdirSync, writeFileSync } = require('node:fs');
+const { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative } = require('node:path');
 
 /**
@@ -20,8 +20,15 @@ function entryPoints(service) {
   return [...SERVICES.flatMap((name) => entryPoints(name).slice(0, 2)), ...tools.map((name) => `dist/tools/${name}`)];
 }
 
+/** The src/ folder of every library: libs/<name>/src, and libs/platform/<concern>/src one level down. */
+function libSources(dir = 'libs') {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => (existsSync(join(dir, entry.name, 'src')) ? [join(dir, entry.name, 'src')] : libSources(join(dir, entry.name))));
+}
+
 function sourceAssets(service) {
-  const roots = [...(service === 'all' ? SERVICES : [service]).map((name) => join('apps', name, 'src')), ...readdirSync('libs').map((lib) => join('libs', lib, 'src'))];
+  const roots = [...(service === 'all' ? SERVICES : [service]).map((name) => join('apps', name, 'src')), ...libSources()];
   return roots.flatMap((root) =>
     readdirSync(root, { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile() && !entry.name.endsWith('.ts'))

@@ -1,4 +1,4 @@
-import { addOutboxShards, dropOutboxShards } from '@orders/platform';
+import { addOutboxShards, dropOutboxShards } from '@orders/platform-messaging';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** A shard per outbox row and the relays' membership: several replicas publish at once (issue 15). */

@@ -1,4 +1,4 @@
-import { createMessagingTables, dropMessagingTables } from '@orders/platform';
+import { createMessagingTables, dropMessagingTables } from '@orders/platform-messaging';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class InitialSchema1764000000000 implements MigrationInterface {

@@ -1,5 +1,4 @@
-import { AsyncApiDocument } from './asyncapi';
-import { buildAsyncApiDocument } from './asyncapi';
+import { AsyncApiDocument, buildAsyncApiDocument } from './asyncapi';
 import { eventBreaks } from './event-changes';
 import { JsonSchema } from './json-schema';
 

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Services } from '@orders/events';
 import { inventoryMigrations } from '@orders/migrations/inventory-service';
-import { PlatformModule } from '@orders/platform';
+import { PlatformModule } from '@orders/platform-service';
 import { CatalogModule } from './catalog/catalog.module';
 import { InventoryConfig } from './config/inventory.config';
 import { ReservationsModule } from './reservations/reservations.module';

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { exitOnStartupFailure, loadConfig, runService } from '@orders/platform';
+import { exitOnStartupFailure, runService } from '@orders/platform-service';
+import { loadConfig } from '@orders/platform-config';
 import { InventoryConfig } from './config/inventory.config';
 import { createInventoryApp, SERVICE } from './inventory.app';
 

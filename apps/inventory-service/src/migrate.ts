@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { inventoryMigrations } from '@orders/migrations/inventory-service';
-import { loadConfig, MigrationResult, runMigrationCli, runMigrations } from '@orders/platform';
+import { loadConfig } from '@orders/platform-config';
+import { MigrationResult, runMigrationCli, runMigrations } from '@orders/platform-database';
 import { InventoryConfig } from './config/inventory.config';
 import { SCHEMA, SERVICE } from './inventory.app';
 

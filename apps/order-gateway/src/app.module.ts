@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Services } from '@orders/events';
 import { gatewayMigrations } from '@orders/migrations/order-gateway';
-import { PlatformModule } from '@orders/platform';
+import { PlatformModule } from '@orders/platform-service';
 import { CatalogModule } from './catalog/catalog.module';
 import { GatewayConfig } from './config/gateway.config';
 import { GatewayObservabilityModule } from './observability/observability.module';

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { exitOnStartupFailure, loadConfig, runService } from '@orders/platform';
+import { exitOnStartupFailure, runService } from '@orders/platform-service';
+import { loadConfig } from '@orders/platform-config';
 import { GatewayConfig } from './config/gateway.config';
 import { createGatewayApp, SERVICE } from './gateway.app';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { gatewayMigrations } from '@orders/migrations/order-gateway';
-import { loadConfig, MigrationResult, runMigrationCli, runMigrations } from '@orders/platform';
+import { loadConfig } from '@orders/platform-config';
+import { MigrationResult, runMigrationCli, runMigrations } from '@orders/platform-database';
 import { GatewayConfig } from './config/gateway.config';
 import { SCHEMA, SERVICE } from './gateway.app';
 

@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { documentCommonProblems, loadConfig, ProblemDetailsView } from '@orders/platform';
+import { documentCommonProblems, ProblemDetailsView } from '@orders/platform-http';
+import { loadConfig } from '@orders/platform-config';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/gateway.config';
 

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Services } from '@orders/events';
 import { paymentMigrations } from '@orders/migrations/payment-service';
-import { PlatformModule } from '@orders/platform';
+import { PlatformModule } from '@orders/platform-service';
 import { PaymentConfig } from './config/payment.config';
 import { PaymentsModule } from './payments/payments.module';
 

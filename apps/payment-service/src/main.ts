@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { exitOnStartupFailure, loadConfig, runService } from '@orders/platform';
+import { exitOnStartupFailure, runService } from '@orders/platform-service';
+import { loadConfig } from '@orders/platform-config';
 import { PaymentConfig } from './config/payment.config';
 import { createPaymentApp, SERVICE } from './payment.app';
 

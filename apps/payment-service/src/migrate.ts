@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { paymentMigrations } from '@orders/migrations/payment-service';
-import { loadConfig, MigrationResult, runMigrationCli, runMigrations } from '@orders/platform';
+import { loadConfig } from '@orders/platform-config';
+import { MigrationResult, runMigrationCli, runMigrations } from '@orders/platform-database';
 import { PaymentConfig } from './config/payment.config';
 import { SCHEMA, SERVICE } from './payment.app';
 

@@ -1,5 +1,6 @@
 import { Services } from '@orders/events';
-import { connectEventConsumer, createHttpApp, HttpApp, messagingSettingsOf, startEventConsumers } from '@orders/platform';
+import { connectEventConsumer } from '@orders/platform-messaging';
+import { createHttpApp, HttpApp, messagingSettingsOf, startEventConsumers } from '@orders/platform-service';
 import { AppModule } from './app.module';
 import { PaymentConfig } from './config/payment.config';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { type AuthenticatedUser, CurrentUser, Public, Roles } from '@orders/platform';
+import { type AuthenticatedUser, CurrentUser, Public, Roles } from '@orders/platform-auth';
 import { CatalogService } from './catalog.service';
 import { AdjustStockDto } from './dto/adjust-stock.dto';
 import { CreateProductDto } from './dto/create-product.dto';

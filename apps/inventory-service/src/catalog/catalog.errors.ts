@@ -1,4 +1,4 @@
-import { DomainError, Problems } from '@orders/platform';
+import { DomainError, Problems } from '@orders/platform-http';
 
 export class ProductAlreadyExists extends DomainError {
   constructor(sku: string) {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ProductChangedV1 } from '@orders/events';
-import { TransactionalEvents } from '@orders/platform';
+import { TransactionalEvents } from '@orders/platform-messaging';
 import { DataSource } from 'typeorm';
 import { StockEngine } from '../stock-engine/stock-engine';
 import { productChanged, ProductRow } from '../stock-store/product-row';

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { ServiceConfig } from '@orders/platform';
+import { ServiceConfig } from '@orders/platform-config';
 
 export class InventoryConfig extends ServiceConfig {
   @Type(() => Number)

@@ -1,4 +1,4 @@
-import { counter } from '@orders/platform';
+import { counter } from '@orders/platform-observability';
 
 export const reservationOutcomes = counter({
   name: 'inventory_reservations_total',

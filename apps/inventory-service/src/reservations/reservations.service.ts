@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { context } from '@opentelemetry/api';
 import { createEvent, EnvelopeOf, orderIdOf, Services } from '@orders/events';
-import { afterCommit, EventBatch, startSpan } from '@orders/platform';
+import { afterCommit, EventBatch } from '@orders/platform-messaging';
+import { startSpan } from '@orders/platform-observability';
 import { ReserveDecision, StockEngine } from '../stock-engine/stock-engine';
 import { productChanged, ProductRow } from '../stock-store/product-row';
 import { ReservationState } from '../stock-store/reservation-status';

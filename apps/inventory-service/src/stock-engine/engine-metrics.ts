@@ -1,4 +1,4 @@
-import { counter, gauge, histogram } from '@orders/platform';
+import { counter, gauge, histogram } from '@orders/platform-observability';
 
 export const reserveLatency = histogram({
   name: 'inventory_reserve_latency_seconds',

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, EventEnvelope } from '@orders/events';
-import { advisoryLockKey, queryRows, SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
+import { advisoryLockKey, queryRows } from '@orders/platform-database';
+import { SERVICE_CONFIG } from '@orders/platform-service';
+import { TransactionalEvents } from '@orders/platform-messaging';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config/inventory.config';
 import { productChanged } from '../stock-store/product-row';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { SERVICE_CONFIG } from '@orders/platform';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config/inventory.config';
 import { StockStore } from '../stock-store/stock-store';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS } from '@orders/platform';
+import { REDIS } from '@orders/platform-service';
 import type { Redis } from 'ioredis';
 import { WarmState } from '../stock-store/stock-store';
 import { ItemQuantity } from '../stock-store/stock-quantities';

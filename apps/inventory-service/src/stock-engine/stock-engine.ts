@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { context, Context } from '@opentelemetry/api';
 import { ReservationPath, Services } from '@orders/events';
-import { inSpan, SERVICE_CONFIG } from '@orders/platform';
+import { inSpan } from '@orders/platform-observability';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { EntityManager } from 'typeorm';
 import { InventoryConfig } from '../config/inventory.config';
 import { ProductRow } from '../stock-store/product-row';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ReservationPath } from '@orders/events';
-import { queryRows } from '@orders/platform';
+import { queryRows } from '@orders/platform-database';
 import { EntityManager } from 'typeorm';
 import { ProductRow, StockRow } from './product-row';
 import { INITIAL_RESERVATION_STATE, ReservationState, SQL_IS_OPEN, sqlMayMoveTo } from './reservation-status';

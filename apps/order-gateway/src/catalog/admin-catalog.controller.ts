@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { SKU_PATTERN } from '@orders/events';
-import { ApiProblems, PROBLEM_CONTENT_TYPE, Problems, Roles, upstreamPath } from '@orders/platform';
+import { ApiProblems, PROBLEM_CONTENT_TYPE, Problems, upstreamPath } from '@orders/platform-http';
+import { Roles } from '@orders/platform-auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogCache } from './catalog-cache.service';
 import { ProductNotFound } from './catalog.errors';

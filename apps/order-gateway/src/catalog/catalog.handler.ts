@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type EnvelopeOf } from '@orders/events';
-import { OnEvent } from '@orders/platform';
+import { OnEvent } from '@orders/platform-messaging';
 import { CatalogCache } from './catalog-cache.service';
 
 @Controller()

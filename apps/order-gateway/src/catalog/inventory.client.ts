@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProductChangedV1 } from '@orders/events';
-import { DomainError, Problems, SERVICE_CONFIG, upstreamPath } from '@orders/platform';
+import { DomainError, Problems, upstreamPath } from '@orders/platform-http';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { GatewayConfig } from '../config/gateway.config';
 
 export class InventoryUnavailable extends DomainError {

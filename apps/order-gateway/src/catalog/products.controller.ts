@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Problems, Public } from '@orders/platform';
+import { ApiProblems, Problems } from '@orders/platform-http';
+import { Public } from '@orders/platform-auth';
 import { CatalogCache } from './catalog-cache.service';
 import { ProductView } from './catalog.views';
 

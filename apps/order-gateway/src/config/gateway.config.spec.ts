@@ -1,4 +1,4 @@
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '@orders/platform';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '@orders/platform-config';
 import { GatewayConfig } from './gateway.config';
 
 describe('gateway config', () => {

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { ServiceConfig } from '@orders/platform';
+import { ServiceConfig } from '@orders/platform-config';
 
 export class GatewayConfig extends ServiceConfig {
   @Type(() => Number)

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { queryRows } from '@orders/platform';
+import { queryRows } from '@orders/platform-database';
 
 /** A fragment whose code numbers its own placeholders from a given first number (TransactionalEvents.outboxInsert). */
 type SelfNumbered = { numberFrom: (firstParam: number) => { sql: string; params: unknown[] } };

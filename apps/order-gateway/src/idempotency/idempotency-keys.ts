@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Services } from '@orders/events';
-import { inSpan, queryRows } from '@orders/platform';
+import { inSpan } from '@orders/platform-observability';
+import { queryRows } from '@orders/platform-database';
 import { DataSource } from 'typeorm';
 import { runSql, Sql, sql } from '../database/sql';
 

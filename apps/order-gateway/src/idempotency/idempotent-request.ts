@@ -1,4 +1,4 @@
-import { ValidationFailed } from '@orders/platform';
+import { ValidationFailed } from '@orders/platform-http';
 import { requestFingerprint } from './fingerprint';
 import { UserKey } from './idempotency-keys';
 

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { gauge, ScrapeTimeFigures } from '@orders/platform';
+import { gauge, ScrapeTimeFigures } from '@orders/platform-observability';
 import { DataSource } from 'typeorm';
 import { isTerminal, ORDER_STATUSES } from '../orders/order-status';
 

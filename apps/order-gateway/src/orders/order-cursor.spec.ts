@@ -1,4 +1,4 @@
-import { ValidationFailed } from '@orders/platform';
+import { ValidationFailed } from '@orders/platform-http';
 import { decodeCursor, encodeCursor } from './order-cursor';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

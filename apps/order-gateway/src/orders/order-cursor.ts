@@ -1,4 +1,4 @@
-import { ValidationFailed } from '@orders/platform';
+import { ValidationFailed } from '@orders/platform-http';
 
 export interface OrderCursor {
   createdAt: string;

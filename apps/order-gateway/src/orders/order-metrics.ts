@@ -1,5 +1,5 @@
 import { CancelReason } from '@orders/events';
-import { counter, histogram } from '@orders/platform';
+import { counter, histogram } from '@orders/platform-observability';
 import { OrderStatus } from './order-status';
 
 export const ordersCreated = counter({ name: 'orders_created_total', help: 'Orders accepted by the gateway' });

@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { type EnvelopeOf } from '@orders/events';
-import { EventBatch, OnEventBatch } from '@orders/platform';
+import { EventBatch, OnEventBatch } from '@orders/platform-messaging';
 import { OrderSagaService } from './order-saga.service';
 
 /** Batch handlers: each receives the new events of its type from one unit of work. Kafka, not HTTP: not in the OpenAPI document. */

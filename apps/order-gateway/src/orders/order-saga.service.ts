@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEnvelope, orderIdOf } from '@orders/events';
-import { EventBatch } from '@orders/platform';
+import { EventBatch } from '@orders/platform-messaging';
 import { isTerminal, OrderStatus } from './order-status';
 import { OrderTransitions, TransitionCause } from './order-transitions';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CancelReason, createEvent, EventEnvelope } from '@orders/events';
-import { afterCommit } from '@orders/platform';
+import { afterCommit } from '@orders/platform-messaging';
 import { EntityManager } from 'typeorm';
 import { orderSettleSeconds, recordTransition } from './order-metrics';
 import { isTerminal, OrderStatus, pathTo, pathVia } from './order-status';

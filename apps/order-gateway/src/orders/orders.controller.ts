@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, type AuthenticatedUser, CurrentUser, Problems } from '@orders/platform';
+import { ApiProblems, Problems } from '@orders/platform-http';
+import { type AuthenticatedUser, CurrentUser } from '@orders/platform-auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IDEMPOTENCY_KEY, idempotentRequest } from '../idempotency/idempotent-request';
 import { OrderCreationRateLimit } from '../rate-limit/order-creation-rate-limit.guard';

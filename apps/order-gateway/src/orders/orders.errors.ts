@@ -1,5 +1,5 @@
 import { PAYMENT_METHODS } from '@orders/events';
-import { DomainError, Problems } from '@orders/platform';
+import { DomainError, Problems } from '@orders/platform-http';
 
 export class OrderNotFound extends DomainError {
   constructor() {

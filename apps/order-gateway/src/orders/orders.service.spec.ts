@@ -1,5 +1,6 @@
 import { EventEnvelope } from '@orders/events';
-import { AuthenticatedUser, TransactionalEvents, UnitOfWork } from '@orders/platform';
+import { AuthenticatedUser } from '@orders/platform-auth';
+import { TransactionalEvents, UnitOfWork } from '@orders/platform-messaging';
 import { DataSource, EntityManager } from 'typeorm';
 import { Sql } from '../database/sql';
 import { Idempotent, IdempotentCommand, IdempotentCommands } from '../idempotency/idempotent-command';

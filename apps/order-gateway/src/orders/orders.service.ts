@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createEvent, Currency, isPaymentMethod, Services } from '@orders/events';
-import { AuthenticatedUser, inSpan, TransactionalEvents } from '@orders/platform';
+import { AuthenticatedUser } from '@orders/platform-auth';
+import { inSpan } from '@orders/platform-observability';
+import { TransactionalEvents } from '@orders/platform-messaging';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { runSql, Sql, sql } from '../database/sql';

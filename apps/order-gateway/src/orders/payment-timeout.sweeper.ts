@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ConsumerPosition, gauge, SERVICE_CONFIG, TransactionalEvents } from '@orders/platform';
+import { ConsumerPosition, TransactionalEvents } from '@orders/platform-messaging';
+import { gauge } from '@orders/platform-observability';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { EventEnvelope, Topics } from '@orders/events';
 import { DataSource } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';

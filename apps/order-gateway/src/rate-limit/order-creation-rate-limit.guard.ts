@@ -1,5 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthenticatedRequest, counter, SERVICE_CONFIG } from '@orders/platform';
+import { AuthenticatedRequest } from '@orders/platform-auth';
+import { counter } from '@orders/platform-observability';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { GatewayConfig } from '../config/gateway.config';
 import { RateLimited } from './rate-limit.errors';
 import { SlidingWindowLimiter } from './sliding-window.limiter';

@@ -1,4 +1,4 @@
-import { DomainError, Problems } from '@orders/platform';
+import { DomainError, Problems } from '@orders/platform-http';
 
 export class RateLimited extends DomainError {
   constructor(limit: number, retryAfterSeconds: number) {

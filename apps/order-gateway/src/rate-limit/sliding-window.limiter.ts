@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS } from '@orders/platform';
+import { REDIS } from '@orders/platform-service';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 

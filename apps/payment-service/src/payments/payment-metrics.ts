@@ -1,4 +1,4 @@
-import { counter, gauge, histogram, LATENCY_BUCKETS } from '@orders/platform';
+import { counter, gauge, histogram, LATENCY_BUCKETS } from '@orders/platform-observability';
 
 export const paymentOutcomes = counter({ name: 'payments_total', help: 'Payment attempts by outcome', labelNames: ['outcome'] });
 const paymentSuccessRate = gauge({ name: 'payment_success_rate', help: 'Share of settled charges approved by the provider (since start)' });

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Currency } from '@orders/events';
-import { MicroBatcher, queryRows, SERVICE_CONFIG } from '@orders/platform';
+import { MicroBatcher } from '@orders/platform-async';
+import { queryRows } from '@orders/platform-database';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';

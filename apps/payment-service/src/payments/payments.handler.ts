@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { type EnvelopeOf } from '@orders/events';
-import { EventBatch, OnEventBatch } from '@orders/platform';
+import { EventBatch, OnEventBatch } from '@orders/platform-messaging';
 import { PaymentsService } from './payments.service';
 
 @Controller()

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@orders/platform';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { PaymentConfig } from '../config/payment.config';
 import { MockPaymentProvider, PAYMENT_PROVIDER } from '../provider/payment-provider';
 import { PaymentStore } from './payment-store';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createEvent, type Currency, EnvelopeOf } from '@orders/events';
-import { EventBatch, OutboxEntry, TransactionalEvents, withAfterCommit } from '@orders/platform';
+import { EventBatch, OutboxEntry, TransactionalEvents, withAfterCommit } from '@orders/platform-messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { PaymentConfig } from '../config/payment.config';

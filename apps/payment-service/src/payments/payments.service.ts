@@ -1,17 +1,9 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EnvelopeOf, orderIdOf } from '@orders/events';
-import {
-  afterCommit,
-  captureTraceContext,
-  currentTraceHeaders,
-  EventBatch,
-  MicroBatcher,
-  OutboxEntry,
-  SERVICE_CONFIG,
-  TraceContext,
-  TransactionalEvents,
-  withTimeout,
-} from '@orders/platform';
+import { afterCommit, EventBatch, OutboxEntry, TransactionalEvents } from '@orders/platform-messaging';
+import { captureTraceContext, currentTraceHeaders, TraceContext } from '@orders/platform-observability';
+import { MicroBatcher, withTimeout } from '@orders/platform-async';
+import { SERVICE_CONFIG } from '@orders/platform-service';
 import { randomUUID } from 'node:crypto';
 import { PaymentConfig } from '../config/payment.config';
 import { ChargeResult, PAYMENT_PROVIDER, type PaymentProvider } from '../provider/payment-provider';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Services } from '@orders/events';
-import { captureTraceContext, inSpan, TraceContext } from '@orders/platform';
+import { captureTraceContext, inSpan, TraceContext } from '@orders/platform-observability';
 import { chargesInFlight } from './payment-metrics';
 
 /** One call to the provider for one payment: a charge or a refund. */

@@ -1,5 +1,6 @@
 import { createGatewayApp, GatewayConfig } from '@orders/order-gateway';
-import { HttpApp, loadConfig } from '@orders/platform';
+import { HttpApp } from '@orders/platform-service';
+import { loadConfig } from '@orders/platform-config';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';

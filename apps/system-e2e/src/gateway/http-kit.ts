@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import { JwtPayload, sign } from 'jsonwebtoken';
-import { DEVELOPMENT_JWT_SECRET } from '@orders/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@orders/platform-config';
 
 /** What every error answer of the gateway must look like (contract: RFC 9457, nothing internal). */
 export interface ResponseLike {

@@ -1,4 +1,4 @@
-import { RetentionJob } from '@orders/platform';
+import { RetentionJob } from '@orders/platform-database';
 import { PoolClient } from 'pg';
 import { TestSystem } from '../support/system';
 import { waitUntil } from '../support/wait';

@@ -1,5 +1,5 @@
 import { SKU_PATTERN } from '@orders/events';
-import { PROBLEM_TYPE_URIS } from '@orders/platform';
+import { PROBLEM_TYPE_URIS } from '@orders/platform-http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestSystem } from '../support/system';

@@ -1,5 +1,6 @@
 import { createGatewayApp, GatewayConfig, SlidingWindowLimiter } from '@orders/order-gateway';
-import { HttpApp, loadConfig } from '@orders/platform';
+import { HttpApp } from '@orders/platform-service';
+import { loadConfig } from '@orders/platform-config';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { TestSystem } from '../support/system';

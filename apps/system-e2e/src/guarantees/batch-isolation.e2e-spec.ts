@@ -1,5 +1,5 @@
 import { topicName, TOPIC_PARTITIONS, Topics } from '@orders/events';
-import { createKafka, listDeadLetters } from '@orders/platform';
+import { createKafka, listDeadLetters } from '@orders/platform-messaging';
 import { Partitioners, PartitionMetadata } from 'kafkajs';
 import { register } from 'prom-client';
 import { TestSystem } from '../support/system';

@@ -1,5 +1,5 @@
 import { Topics } from '@orders/events';
-import { listDeadLetters } from '@orders/platform';
+import { listDeadLetters } from '@orders/platform-messaging';
 import { TestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
 

@@ -1,5 +1,5 @@
 import { createEvent, EventEnvelope, EventHeaders, topicName, Topics } from '@orders/events';
-import { createKafka, listDeadLetters, redriveDeadLetters } from '@orders/platform';
+import { createKafka, listDeadLetters, redriveDeadLetters } from '@orders/platform-messaging';
 import { Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { TestSystem } from '../support/system';

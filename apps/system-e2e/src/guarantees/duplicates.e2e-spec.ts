@@ -1,5 +1,5 @@
 import { Events, topicName } from '@orders/events';
-import { createKafka } from '@orders/platform';
+import { createKafka } from '@orders/platform-messaging';
 import { register } from 'prom-client';
 import { TestSystem } from '../support/system';
 

@@ -1,4 +1,4 @@
-import { sagaTopics } from '@orders/platform';
+import { sagaTopics } from '@orders/platform-messaging';
 import { PrivateKafkaCluster } from '../support/private-kafka-cluster';
 import { TestSystem } from '../support/system';
 

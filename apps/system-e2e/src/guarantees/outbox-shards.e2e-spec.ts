@@ -1,5 +1,6 @@
 import { EventHeaders, Services, Topics, topicName } from '@orders/events';
-import { createKafka, DEFAULT_MESSAGING, dataSourceOptions, OUTBOX_SHARDS, OutboxRelay, type MessagingSettings } from '@orders/platform';
+import { createKafka, DEFAULT_MESSAGING, type MessagingSettings, OUTBOX_SHARDS, OutboxRelay } from '@orders/platform-messaging';
+import { dataSourceOptions } from '@orders/platform-database';
 import { Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';

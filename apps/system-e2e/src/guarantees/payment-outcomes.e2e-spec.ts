@@ -1,5 +1,5 @@
 import { createEvent, topicName, Topics } from '@orders/events';
-import { createKafka } from '@orders/platform';
+import { createKafka } from '@orders/platform-messaging';
 import { randomUUID } from 'node:crypto';
 import { PoolClient } from 'pg';
 import { register } from 'prom-client';

@@ -1,6 +1,7 @@
 import { deadLetterTopic, topicName, Topics } from '@orders/events';
 import { ConfigResourceTypes } from 'kafkajs';
-import { createKafka, ensureTopics, RetentionJob, sagaTopics } from '@orders/platform';
+import { createKafka, ensureTopics, sagaTopics } from '@orders/platform-messaging';
+import { RetentionJob } from '@orders/platform-database';
 import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import request from 'supertest';

@@ -1,7 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Services } from '@orders/events';
-import { startTracing, stopTracing } from '@orders/platform';
+import { startTracing, stopTracing } from '@orders/platform-observability';
 import { TestSystem } from '../support/system';
 
 const { OrderGateway: GATEWAY, InventoryService: INVENTORY, PaymentService: PAYMENT } = Services;

@@ -1,4 +1,4 @@
-import { ensureRuntimeRole, roleOf } from '@orders/platform';
+import { ensureRuntimeRole, roleOf } from '@orders/platform-database';
 import { Client } from 'pg';
 import { TestSystem } from '../support/system';
 import { databaseUrl } from '../support/test-env';

@@ -1,4 +1,5 @@
-import { createKafka, loadConfig, ServiceConfig } from '@orders/platform';
+import { createKafka } from '@orders/platform-messaging';
+import { loadConfig, ServiceConfig } from '@orders/platform-config';
 import { Kafka, logLevel } from 'kafkajs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';

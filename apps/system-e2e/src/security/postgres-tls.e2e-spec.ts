@@ -1,5 +1,7 @@
 import { createInventoryApp, InventoryConfig, migrateInventory } from '@orders/inventory-service';
-import { deleteTopics, HttpApp, loadConfig, sagaTopics } from '@orders/platform';
+import { deleteTopics, sagaTopics } from '@orders/platform-messaging';
+import { HttpApp } from '@orders/platform-service';
+import { loadConfig } from '@orders/platform-config';
 import { rm } from 'node:fs/promises';
 import { Client } from 'pg';
 import request from 'supertest';

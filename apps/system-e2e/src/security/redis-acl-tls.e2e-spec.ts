@@ -1,4 +1,5 @@
-import { createRedis, redisCheck } from '@orders/platform';
+import { createRedis } from '@orders/platform-redis';
+import { redisCheck } from '@orders/platform-service';
 import { Redis } from 'ioredis';
 import { rm } from 'node:fs/promises';
 import request from 'supertest';

@@ -1,4 +1,5 @@
-import { createKafka, KafkaSecurity } from '@orders/platform';
+import { createKafka } from '@orders/platform-messaging';
+import { KafkaSecurity } from '@orders/platform-config';
 import { ALL_TOPICS, EventEnvelope, topicName } from '@orders/events';
 import { Consumer } from 'kafkajs';
 

@@ -1,4 +1,5 @@
-import { deleteTopics, DEVELOPMENT_JWT_SECRET, ensureTopics, KafkaSecurity, sagaTopics, TopicReplication } from '@orders/platform';
+import { deleteTopics, ensureTopics, sagaTopics, TopicReplication } from '@orders/platform-messaging';
+import { DEVELOPMENT_JWT_SECRET, KafkaSecurity } from '@orders/platform-config';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { JwtPayload, sign } from 'jsonwebtoken';

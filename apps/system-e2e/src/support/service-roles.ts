@@ -1,7 +1,7 @@
 import { InventoryConfig, migrateInventory } from '@orders/inventory-service';
 import { GatewayConfig, migrateGateway } from '@orders/order-gateway';
 import { migratePayment, PaymentConfig } from '@orders/payment-service';
-import { loadConfig } from '@orders/platform';
+import { loadConfig } from '@orders/platform-config';
 import { Client } from 'pg';
 import { databaseUrl, TEST_ENV } from './test-env';
 

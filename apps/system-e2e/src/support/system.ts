@@ -1,13 +1,14 @@
 import { createInventoryApp, InventoryConfig, migrateInventory } from '@orders/inventory-service';
 import { createGatewayApp, GatewayConfig, migrateGateway } from '@orders/order-gateway';
 import { createPaymentApp, migratePayment, PaymentConfig } from '@orders/payment-service';
-import { HttpApp, KafkaSecurity, loadConfig, TopicReplication } from '@orders/platform';
+import { HttpApp } from '@orders/platform-service';
+import { KafkaSecurity, loadConfig } from '@orders/platform-config';
+import { TopicReplication } from '@orders/platform-messaging';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
-import { createEmptyDatabase, createTestDatabase, createTestTopics, releaseTestResources, testToken } from './isolated-resources';
+import { createEmptyDatabase, createTestDatabase, createTestTopics, freePort, releaseTestResources, testToken } from './isolated-resources';
 import { databaseUrl, TEST_ENV, uniqueSuffix } from './test-env';
-import { freePort } from './isolated-resources';
 import { ServiceName, ServiceProcess, TEST_LOG_DIR } from './service-process';
 import { ImageRefs, runComposeJob, ServiceContainer } from './service-container';
 import { RoundRobinProxy } from './round-robin-proxy';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@orders/platform';
+import { loadConfig } from '@orders/platform-config';
 import { Client } from 'pg';
 import { InventoryConfig, migrateInventory } from '@orders/inventory-service';
 import { GatewayConfig, migrateGateway } from '@orders/order-gateway';
