@@ -16,5 +16,5 @@ export {
 export { currentTraceHeaders } from './trace-propagation';
 export { sendBatchTraced } from './publish-tracing';
 export { withLogFields } from './log-fields';
-export { ScopedNestLogger, ServiceLogger, withLogger } from './logging';
+export { AppLogScope, requestIdOf, ServiceLogModule } from './logging';
 export { ScrapeTimeFigures } from './scrape-time-figures';

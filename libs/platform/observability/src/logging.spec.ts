@@ -4,14 +4,14 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
+import { Options as PinoHttpOptions, pinoHttp } from 'pino-http';
 import { loggerParams } from './logging';
 import { inSpan, startTracing, stopTracing, withConsumerSpan } from './tracing';
 
 /** Log lines as the platform writes them: JSON, one line per event, trace ids, no secrets. */
 describe('platform log lines', () => {
   const SERVICE = 'inventory-service';
-  const params = loggerParams({ service: SERVICE, level: 'info', pretty: false });
+  const params = loggerParams({ service: SERVICE, level: 'info', pretty: false }).pinoHttp as PinoHttpOptions;
   let lines: string[];
   const sink = () =>
     new Writable({

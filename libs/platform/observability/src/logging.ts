@@ -1,16 +1,26 @@
-import type { LoggerService } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { LoggerModule, Params, PinoLogger } from 'nestjs-pino';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import pino, { DestinationStream, Logger } from 'pino';
-import { HttpLogger, Options as HttpLogOptions, pinoHttp } from 'pino-http';
+import type { DestinationStream, Logger } from 'pino';
+import type { Options as HttpLogOptions } from 'pino-http';
 import { activeLogFields } from './log-fields';
 import { activeTraceIds } from './tracing';
 
 const UNLOGGED_PATHS = ['/health', '/ready', '/metrics'];
 
-/** The request path without its query (`originalUrl` where a middleware layer rewrote `url`). */
+/** The request path without its query. Fastify's middleware layer rewrites `url` (to `/`), not `originalUrl`. */
 function pathOf(request: { url?: string; originalUrl?: string }): string {
   return (request.originalUrl ?? request.url ?? '').split('?')[0];
+}
+
+/**
+ * The id a request's lines carry: the caller's `X-Request-Id` (the gateway passes its own to
+ * the services it calls), else a new one. Fastify's request id, which pino-http takes over.
+ */
+export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' ? given.slice(0, 100) : randomUUID();
 }
 
 /** Paths of secrets pino replaces wherever a log line carries them. */
@@ -47,24 +57,42 @@ const REDACTED_PATHS = [
 ];
 
 interface LogSettings {
-  /** Every line names it; unset only for lines no service can be told (see ServiceLogger). */
-  service?: string;
+  service: string;
   level: string;
   pretty: boolean;
 }
 
+/** The service whose work runs in this async context: set around each app's start and stop steps. */
+const serviceAtWork = new AsyncLocalStorage<string>();
+/** The log scopes of the apps this process runs (the e2e tests run three services in one). */
+const appScopes = new Set<AppLogScope>();
+
 /**
- * JSON logs, one line per event, with trace ids of the active span and, inside a Kafka
- * handler, the order id and event id of the event; secrets and the Authorization header
- * never reach a log line. Pretty output in development only.
+ * The service a line names: the app's whose work wrote it; outside any app's work, the only
+ * app's (or the logger's own, before any app exists), else none rather than a wrong one.
  */
-export function loggerParams(settings: LogSettings): HttpLogOptions {
-  return {
+function serviceOfLine(ownService: string): string | undefined {
+  const atWork = serviceAtWork.getStore();
+  if (atWork) return atWork;
+  const scopes = [...appScopes];
+  if (scopes.length === 0) return ownService;
+  return scopes.length === 1 ? scopes[0].service : undefined;
+}
+
+/**
+ * JSON logs, one line per event, with the service, trace ids of the active span and, inside
+ * a Kafka handler, the order id and event id of the event; secrets and the Authorization
+ * header never reach a log line. Pretty output in development only.
+ */
+export function loggerParams(settings: LogSettings, destination?: DestinationStream): Params {
+  const options: HttpLogOptions = {
     level: settings.level,
-    base: settings.service ? { service: settings.service } : {},
+    // No `service` binding: nestjs-pino builds one root logger per process, so the service
+    // comes from the work being done (see serviceOfLine), not from whichever app came first.
+    base: {},
     messageKey: 'msg',
-    mixin: () => ({ ...activeLogFields(), ...activeTraceIds() }),
-    genReqId: (request) => (typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'].slice(0, 100) : randomUUID()),
+    mixin: () => ({ service: serviceOfLine(settings.service), ...activeLogFields(), ...activeTraceIds() }),
+    genReqId: requestIdOf,
     redact: {
       paths: REDACTED_PATHS,
       censor: '[redacted]',
@@ -82,111 +110,55 @@ export function loggerParams(settings: LogSettings): HttpLogOptions {
     },
     transport: settings.pretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
   };
+  return {
+    // Every route, spelled as Nest 12's Fastify adapter matches it: nestjs-pino 5's default
+    // ('{/*splat}') matches no request there, and the access log would be silently empty.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    pinoHttp: destination ? [options, destination] : options,
+  };
 }
 
-/** The logger lines go to in this async context: a service's, or one request's child of it. */
-const scope = new AsyncLocalStorage<Logger>();
-/** Every service logger of the process (the e2e tests run three services in one). */
-const serviceLoggers = new Set<ServiceLogger>();
-let unscoped: Logger | null = null;
-
 /**
- * One service's log lines: its pino logger, whose every line names the service, and the
- * request logging built on it. One per app, never one per process: a process-wide root
- * (nestjs-pino's) named every line after whichever app came first.
+ * What names one app's service on its lines. nestjs-pino writes every line of the process
+ * through one root logger (its pino-http, built by the first app), and Nest keeps one static
+ * logger: the app's service is that of the work running, so the app runs its start and stop
+ * steps here, and its timers, Kafka consumers and HTTP connections inherit the scope.
  */
-export class ServiceLogger {
-  readonly logRequest: HttpLogger;
-  readonly logger: Logger;
-
-  constructor(
-    readonly settings: LogSettings & { service: string },
-    destination?: DestinationStream,
-  ) {
-    this.logRequest = pinoHttp(loggerParams(settings), destination);
-    this.logger = this.logRequest.logger;
-    serviceLoggers.add(this);
+export class AppLogScope {
+  constructor(readonly service: string) {
+    appScopes.add(this);
   }
 
-  /** Writes out buffered lines and stops routing unscoped lines here. */
+  /** Runs `work`, and everything it starts, as this app's. */
+  run<T>(work: () => T): T {
+    return serviceAtWork.run(this.service, work);
+  }
+
+  /** Stops naming this app on lines written outside any app's work, and writes out buffered lines. */
   async close(): Promise<void> {
-    serviceLoggers.delete(this);
-    await new Promise<void>((resolve) => {
-      this.logger.flush(() => {
-        resolve();
+    appScopes.delete(this);
+    // `root` is unset until a logger module has started, whatever its declared type says.
+    const root = PinoLogger.root as Logger | undefined;
+    if (root) {
+      await new Promise<void>((resolve) => {
+        root.flush(() => {
+          resolve();
+        });
       });
-    });
-  }
-}
-
-/** Runs `work`, and everything it starts (timers, consumers, sockets), with `logger` as the one lines go to. */
-export function withLogger<T>(logger: Logger, work: () => T): T {
-  return scope.run(logger, work);
-}
-
-/**
- * The logger of a line written outside any scope: the service's when the process runs one,
- * else one that names no service rather than the wrong one.
- */
-function loggerOutsideScope(): Logger | null {
-  const loggers = [...serviceLoggers];
-  if (loggers.length === 0) return null;
-  if (loggers.length === 1) return loggers[0].logger;
-  unscoped ??= pino(loggerParams({ ...loggers[0].settings, service: undefined }));
-  return unscoped;
-}
-
-type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
-
-/**
- * Nest's logger (`app.useLogger`), for `new Logger(context)` anywhere. Nest keeps one static
- * logger per process, so this one does not belong to a service: each line goes to the logger
- * of the scope it is written in (the service whose request, consumer or timer runs).
- * Arguments as Nest passes them: `log(message | object | Error, ...params, context)`.
- */
-export class ScopedNestLogger implements LoggerService {
-  verbose(message: unknown, ...params: unknown[]): void {
-    this.write('trace', message, params);
-  }
-
-  debug(message: unknown, ...params: unknown[]): void {
-    this.write('debug', message, params);
-  }
-
-  log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
-  }
-
-  warn(message: unknown, ...params: unknown[]): void {
-    this.write('warn', message, params);
-  }
-
-  error(message: unknown, ...params: unknown[]): void {
-    this.write('error', message, params);
-  }
-
-  fatal(message: unknown, ...params: unknown[]): void {
-    this.write('fatal', message, params);
-  }
-
-  private write(level: Level, message: unknown, params: unknown[]): void {
-    const logger = scope.getStore() ?? loggerOutsideScope();
-    if (!logger) return;
-    const fields: Record<string, unknown> = {};
-    // Nest passes the context (the class name) last.
-    if (params.length > 0) fields.context = params[params.length - 1];
-    const rest = params.slice(0, -1);
-    if (message instanceof Error) {
-      logger[level]({ ...fields, err: message }, ...(rest as []));
-    } else if (typeof message === 'object' && message !== null) {
-      logger[level]({ ...fields, ...message }, ...(rest as []));
-    } else if (level === 'error' && typeof message === 'string' && rest.length === 1 && typeof rest[0] === 'string' && /\n\s*at /.test(rest[0])) {
-      // Nest's exception handlers pass (message, stack, context).
-      const err = new Error(message);
-      err.stack = rest[0];
-      logger[level]({ ...fields, err });
-    } else {
-      logger[level](fields, String(message), ...(rest as []));
     }
+  }
+}
+
+/** An app's logs: nestjs-pino (request lines, Nest's `Logger`, `PinoLogger`) and the app's log scope. */
+@Module({})
+export class ServiceLogModule {
+  static forService(settings: LogSettings, destination?: DestinationStream): DynamicModule {
+    return {
+      module: ServiceLogModule,
+      global: true,
+      imports: [LoggerModule.forRoot(loggerParams(settings, destination))],
+      providers: [{ provide: AppLogScope, useFactory: () => new AppLogScope(settings.service) }],
+      exports: [AppLogScope],
+    };
   }
 }

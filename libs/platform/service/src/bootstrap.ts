@@ -1,7 +1,7 @@
 import { INestApplication, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { NestFastifyListenOptions } from '@nestjs/platform-fastify';
 import { ServiceConfig } from '@orders/platform-config';
-import { ServiceLogger, startTracing, stopTracing } from '@orders/platform-observability';
+import { AppLogScope, startTracing, stopTracing } from '@orders/platform-observability';
 import { HttpApp } from './http/create-http-app';
 
 const LISTEN_BACKLOG = 4096;
@@ -11,7 +11,7 @@ const LISTEN_BACKLOG = 4096;
 export class TracingShutdown implements OnApplicationShutdown {
   private service = '';
 
-  constructor(private readonly logs: ServiceLogger) {}
+  constructor(private readonly logScope: AppLogScope) {}
 
   forService(service: string): this {
     this.service = service;
@@ -21,7 +21,7 @@ export class TracingShutdown implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.service) await stopTracing(this.service);
     // Nest re-raises the signal right after the hooks: write out buffered log lines first.
-    await this.logs.close();
+    await this.logScope.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { createRedis } from '@orders/platform-redis';
 import { ServiceConfig } from '@orders/platform-config';
 import { dataSourceOptions, RETENTION_SETTINGS, RetentionJob, RetentionRule, RetentionSettings } from '@orders/platform-database';
 import { ConsumerLagMonitor, DEFAULT_MESSAGING, KafkaProbe, MessagingModule, MessagingSettings, OutboxRelay } from '@orders/platform-messaging';
-import { ServiceLogger } from '@orders/platform-observability';
+import { ServiceLogModule } from '@orders/platform-observability';
 import { TracingShutdown } from './bootstrap';
 import { HealthController } from './health/health.controller';
 import { ShutdownDrain } from './health/shutdown-drain';
@@ -90,6 +90,7 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
+        ServiceLogModule.forService({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY }),
         MetricsModule.forRoot(),
         TypeOrmModule.forRoot(
           dataSourceOptions({
@@ -107,10 +108,6 @@ export class PlatformModule {
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
-        {
-          provide: ServiceLogger,
-          useFactory: () => new ServiceLogger({ service, level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && process.stdout.isTTY }),
-        },
         TracingShutdown,
         { provide: ShutdownDrain, useFactory: () => new ShutdownDrain(config.SHUTDOWN_DRAIN_MS) },
         ...redisProviders,
@@ -136,7 +133,7 @@ export class PlatformModule {
           ],
         },
       ],
-      exports: [SERVICE_CONFIG, ServiceLogger, RetentionJob, ...(options.redis ? [REDIS] : [])],
+      exports: [SERVICE_CONFIG, RetentionJob, ...(options.redis ? [REDIS] : [])],
     };
   }
 }

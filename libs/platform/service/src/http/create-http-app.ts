@@ -2,7 +2,8 @@ import { ArgumentMetadata, DynamicModule, INestApplication, Type, ValidationErro
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
-import { ScopedNestLogger, ServiceLogger, withLogger } from '@orders/platform-observability';
+import { Logger } from 'nestjs-pino';
+import { AppLogScope, requestIdOf } from '@orders/platform-observability';
 import {
   bodyShapeProblems,
   FieldError,
@@ -14,12 +15,9 @@ import {
   ValidationFailed,
 } from '@orders/platform-http';
 import { observeHttp } from './http-observability';
-import { logRequests, scopeLogsToApp } from './request-logging';
+import { scopeLogsToApp } from './app-log-scope';
 
 const MAX_BODY_BYTES = 64 * 1024;
-
-/** Nest's one static logger of the process: it writes each line to the logger of the app that wrote it. */
-const nestLogger = new ScopedNestLogger();
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -112,6 +110,8 @@ export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, t
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(timeouts.HTTP_HEADERS_TIMEOUT_MS / 2))),
     },
     trustProxy: true,
+    // Fastify's id is the one request lines carry (its middleware layer hands it to pino-http).
+    genReqId: requestIdOf,
     return503OnClosing: true,
     clientErrorHandler: answerUnparsableRequest,
     // The router's own refusals (a broken %-escape, an over-long path parameter) as problems too.
@@ -127,14 +127,13 @@ export async function createHttpApp(rootModule: Type<unknown> | DynamicModule, t
     abortOnError: false,
     bodyParser: false,
   });
-  const logs = app.get(ServiceLogger);
+  const logScope = app.get(AppLogScope);
   // The lines Nest buffered while creating the app are written now, as this app's.
-  withLogger(logs.logger, () => {
-    app.useLogger(nestLogger);
+  logScope.run(() => {
+    app.useLogger(app.get(Logger));
   });
-  scopeLogsToApp(app, logs.logger);
-  logRequests(app, logs);
-  observeHttp(app, logs.settings.service);
+  scopeLogsToApp(app, logScope);
+  observeHttp(app, logScope.service);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();

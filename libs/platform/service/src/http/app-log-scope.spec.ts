@@ -1,6 +1,6 @@
 import { Controller, DynamicModule, Get, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ServiceConfig } from '@orders/platform-config';
-import { ServiceLogger } from '@orders/platform-observability';
+import { ServiceLogModule } from '@orders/platform-observability';
 import { Writable } from 'node:stream';
 import { TracingShutdown } from '../bootstrap';
 import { createHttpApp, HttpApp } from './create-http-app';
@@ -46,10 +46,10 @@ class ProbeModule {
   static forService(service: string, destination: Writable): DynamicModule {
     return {
       module: ProbeModule,
+      imports: [ServiceLogModule.forService({ service, level: 'info', pretty: false }, destination)],
       controllers: [ProbeController],
       providers: [
         { provide: SERVICE, useValue: service },
-        { provide: ServiceLogger, useFactory: () => new ServiceLogger({ service, level: 'info', pretty: false }, destination) },
         BackgroundWork,
         TracingShutdown,
       ],
