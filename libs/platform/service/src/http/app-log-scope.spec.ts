@@ -48,11 +48,7 @@ class ProbeModule {
       module: ProbeModule,
       imports: [ServiceLogModule.forService({ service, level: 'info', pretty: false }, destination)],
       controllers: [ProbeController],
-      providers: [
-        { provide: SERVICE, useValue: service },
-        BackgroundWork,
-        TracingShutdown,
-      ],
+      providers: [{ provide: SERVICE, useValue: service }, BackgroundWork, TracingShutdown],
     };
   }
 }
