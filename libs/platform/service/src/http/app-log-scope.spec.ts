@@ -102,6 +102,11 @@ describe('log lines of two apps in one process', () => {
     ]);
   });
 
+  it('names no service, rather than a wrong one, on a line written outside either app', () => {
+    new Logger('Outside').log('written by neither app');
+    expect(written('written by neither app')).toEqual([expect.not.objectContaining({ service: expect.anything() })]);
+  });
+
   it("names the service on Nest's own lines of each app", () => {
     expect(
       written('Nest application successfully started')
