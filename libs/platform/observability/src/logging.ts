@@ -62,7 +62,11 @@ interface LogSettings {
   pretty: boolean;
 }
 
-/** The service whose work runs in this async context: set around each app's start and stop steps. */
+/**
+ * The service whose work runs in this async context: set around each app's start and stop steps.
+ * Kept beside nestjs-pino's own store, not in it: that store is not exported, and each request
+ * replaces its logger with a child of the process's one root, which names no app.
+ */
 const serviceAtWork = new AsyncLocalStorage<string>();
 /** The log scopes of the apps this process runs (the e2e tests run three services in one). */
 const appScopes = new Set<AppLogScope>();
