@@ -4,6 +4,7 @@ import { createPaymentApp, migratePayment, PaymentConfig } from '@orders/payment
 import { HttpApp } from '@orders/platform-service';
 import { KafkaSecurity, loadConfig } from '@orders/platform-config';
 import { TopicReplication } from '@orders/platform-messaging';
+import { ListeningPgClient } from '@orders/platform-database';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { EventRecorder } from './event-recorder';
@@ -84,7 +85,7 @@ export class TestSystem {
   readonly roleUrls: ServiceRoleUrls | null;
 
   private constructor(private readonly options: SystemOptions) {
-    this.db = new Pool({ connectionString: this.databaseUrl(), max: 4 });
+    this.db = new Pool({ connectionString: this.databaseUrl(), max: 4, Client: ListeningPgClient });
     // An idle client cut by DROP DATABASE … WITH (FORCE) at teardown is not a test failure.
     this.db.on('error', () => undefined);
     this.recorder = new EventRecorder(this.brokers, this.prefix, options.kafkaSecurity);

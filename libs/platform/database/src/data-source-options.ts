@@ -1,4 +1,5 @@
 import { DataSourceOptions, MixedList } from 'typeorm';
+import { ListeningPgClient } from './listening-pg-client';
 
 interface ServiceDatabase {
   url: string;
@@ -31,6 +32,8 @@ export function dataSourceOptions(db: ServiceDatabase): DataSourceOptions {
     applicationName: db.applicationName,
     poolSize: db.poolSize,
     extra: {
+      // pg's Pool builds its clients from this class: no connection error goes unheard.
+      Client: ListeningPgClient,
       options: `-c search_path=${db.schema}`,
       // Fail fast instead of queueing forever when Postgres is away.
       connectionTimeoutMillis: 5_000,
