@@ -1,4 +1,5 @@
 import { TestSystem } from '../support/system';
+import { waitUntil } from '../support/wait';
 import { expectProblem } from './http-kit';
 
 interface OrderBody {
@@ -194,7 +195,7 @@ describe('gateway listing and catalog', () => {
     it('follows stock changes: an order sold, an admin adjustment', async () => {
       const order = await placeOrder('shopper', { items: [{ sku: 'CAT-1', quantity: 4 }], paymentMethod: 'pm_card_ok' }, 'wait=20');
       expect(order.status).toBe('CONFIRMED');
-      await eventually(async () => (await system.http().get('/products/CAT-1')).body.available === 6);
+      await waitUntil(async () => (await system.http().get('/products/CAT-1')).body.available === 6, 15_000);
 
       const adjusted = await system.http().post('/admin/inventory/CAT-1/adjust').set('authorization', `Bearer ${system.adminToken()}`).send({ delta: 5 });
       expect(adjusted.status).toBe(200);
@@ -225,11 +226,3 @@ describe('gateway listing and catalog', () => {
     });
   });
 });
-
-async function eventually(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

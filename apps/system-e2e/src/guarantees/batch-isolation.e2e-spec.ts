@@ -3,6 +3,7 @@ import { createKafka, listDeadLetters } from '@orders/platform-messaging';
 import { Partitioners, PartitionMetadata } from 'kafkajs';
 import { register } from 'prom-client';
 import { TestSystem } from '../support/system';
+import { eventually } from '../support/wait';
 
 /** A metric's value summed over the samples whose labels match (prom-client's shared registry). */
 async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
@@ -10,16 +11,6 @@ async function metricSum(name: string, labels: Record<string, string>): Promise<
   if (!metric) return 0;
   const { values } = await metric.get();
   return values.filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value)).reduce((sum, sample) => sum + sample.value, 0);
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** The partition the relay's producer (murmur2, like the Java client) puts a key on. */

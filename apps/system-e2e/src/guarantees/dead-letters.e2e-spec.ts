@@ -3,16 +3,7 @@ import { createKafka, listDeadLetters, redriveDeadLetters } from '@orders/platfo
 import { Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { TestSystem } from '../support/system';
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually } from '../support/wait';
 
 /**
  * A message that can never be processed goes to the topic's dead-letter twin with the

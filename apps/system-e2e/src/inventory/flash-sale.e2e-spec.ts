@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { TestSystem } from '../support/system';
-import { runFlashSale, SaleResult, waitForRedisServing } from './flash-sale';
-import { waitUntil } from '../support/wait';
+import { runFlashSale, SaleResult, untilReserved, waitForRedisServing } from './flash-sale';
 import { PrivateRedis } from '../support/private-redis';
 
 const UNITS = 100;
@@ -95,10 +94,7 @@ describe('flash sale: 100 units, 2,000 concurrent buyers', () => {
 
       const sale = await runFlashSale(system, 'FLASH-MID', BUYERS, async () => {
         // Kill Redis once a fifth of the stock has been reserved on the fast path.
-        await waitUntil(async () => {
-          const { rows } = await system.db.query(`SELECT count(*)::int AS count FROM inventory.reservations WHERE sku = 'FLASH-MID'`);
-          return rows[0].count >= UNITS / 5;
-        }, 60_000);
+        await untilReserved(system, 'FLASH-MID', UNITS / 5);
         await redis.stop();
       });
       console.log(`flash sale, redis killed mid-sale: accepted ${sale.acceptedMs} ms, all terminal ${sale.settledMs} ms`, sale.paths);

@@ -1,6 +1,7 @@
 import { RedisStock, StockEngine } from '@orders/inventory-service';
 import { Agent, request } from 'node:http';
 import { TestSystem } from '../support/system';
+import { waitUntil } from '../support/wait';
 
 export interface SaleResult {
   httpStatuses: Map<number, number>;
@@ -94,4 +95,12 @@ export async function waitForRedisServing(system: TestSystem, timeoutMs = 20_000
     if (Date.now() > deadline) throw new Error('the stock engine did not go back to Redis');
     await sleep(50);
   }
+}
+
+/** Waits until `count` reservations of `sku` exist (to strike a dependency mid-sale). */
+export async function untilReserved(system: TestSystem, sku: string, count: number, timeoutMs = 60_000): Promise<void> {
+  await waitUntil(async () => {
+    const { rows } = await system.db.query('SELECT count(*)::int AS count FROM inventory.reservations WHERE sku = $1', [sku]);
+    return rows[0].count >= count;
+  }, timeoutMs);
 }

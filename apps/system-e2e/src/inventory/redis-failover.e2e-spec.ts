@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { PrivateRedisSentinel } from '../support/private-redis-sentinel';
 import { TestSystem } from '../support/system';
 import { waitUntil } from '../support/wait';
-import { runFlashSale, waitForRedisServing } from './flash-sale';
+import { runFlashSale, untilReserved, waitForRedisServing } from './flash-sale';
 
 const UNITS = 60;
 const BUYERS = 300;
@@ -45,10 +45,7 @@ describe('Redis Sentinel failover in the middle of a sale', () => {
     await system.createProduct({ sku: 'SENTINEL-BAG', initialStock: UNITS });
 
     const sale = await runFlashSale(system, 'SENTINEL-BAG', BUYERS, async () => {
-      await waitUntil(async () => {
-        const { rows } = await system.db.query(`SELECT count(*)::int AS count FROM inventory.reservations WHERE sku = 'SENTINEL-BAG'`);
-        return rows[0].count >= UNITS / 4;
-      }, 60_000);
+      await untilReserved(system, 'SENTINEL-BAG', UNITS / 4);
       await redis.killPrimary();
     });
 
