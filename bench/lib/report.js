@@ -232,7 +232,7 @@ function writeReport(file, r, resultsFile) {
         fmt(p.processes.postgresAllBackends?.cpuPercent), fmt(p.processes.kafka?.cpuPercent), fmt(p.processes.redis?.cpuPercent),
       ])));
     lines.push('');
-    lines.push('CPU % is of one core (200% = the whole machine), averaged over the window including the drain; postgres is the sum of all backends (other engineers\' tests included; a 0 there means the `ps` sample failed, not an idle Postgres). "Saga kept up" compares the last settle with the last *accepted* order: where the intake fell below the offered rate, it says nothing about the offered rate.');
+    lines.push('CPU % is of one core (200% = the whole machine), averaged over the window including the drain; postgres is the whole server from /proc: postmaster, live backends and the backends it reaped (other engineers\' tests included). "Saga kept up" compares the last settle with the last *accepted* order: where the intake fell below the offered rate, it says nothing about the offered rate.');
     lines.push('');
     if (r.charts?.['cost-curve']) lines.push(`![cost curve](charts/${r.charts['cost-curve']})\n`);
   }

@@ -2,7 +2,7 @@
 // An isolated copy of the platform for the benchmark: its own database, topic prefix,
 // Redis key prefix and ports, the three services started as child processes from dist/.
 const { spawn, execFileSync } = require('node:child_process');
-const { createWriteStream, mkdirSync, readFileSync, existsSync } = require('node:fs');
+const { createWriteStream, mkdirSync, readFileSync, readdirSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { createServer } = require('node:net');
 const { Client, Pool } = require('pg');
@@ -174,14 +174,34 @@ function infraPids() {
   return pids;
 }
 
-/** Sum of CPU of every postgres backend (postgres forks one process per connection). */
-function postgresCpuSeconds() {
+/** utime, stime, cutime, cstime of a pid from /proc (clock ticks), or null if it is gone. */
+function cpuTicks(pid) {
   try {
-    const out = execFileSync('ps', ['-C', 'postgres', '-o', 'cputimes='], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).reduce((sum, line) => sum + Number(line.trim()), 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) };
   } catch {
-    return 0;
+    return null;
   }
+}
+
+/**
+ * CPU seconds of PostgreSQL as a whole: the postmaster, its live children (one backend per
+ * connection, plus the background processes) and the children it has already reaped, whose CPU
+ * the kernel adds to the postmaster's cutime/cstime. Counting live backends alone (ps -C
+ * postgres) went backwards whenever a backend exited between two samples.
+ */
+function postgresCpuSeconds() {
+  const postmaster = infraPids().postgres;
+  const root = postmaster && cpuTicks(postmaster);
+  if (!root) return 0;
+  let ticks = root.own + root.reaped;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = cpuTicks(entry);
+    if (child && child.ppid === postmaster) ticks += child.own;
+  }
+  return ticks / 100;
 }
 
 class BenchStack {
