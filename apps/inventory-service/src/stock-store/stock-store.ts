@@ -155,7 +155,8 @@ export class StockStore {
    * `lockStock` (so the set-based UPDATE cannot deadlock). Returns the new rows.
    */
   async moveStock(manager: EntityManager, move: StockMove, items: ItemQuantity[]): Promise<ProductRow[]> {
-    await manager.query(
+    await queryRows(
+      manager,
       `UPDATE stock s SET ${MOVES[move]}, revision = s.revision + 1, updated_at = now()
          FROM unnest($1::text[], $2::int[]) AS u(sku, qty)
         WHERE s.sku = u.sku`,
@@ -201,7 +202,8 @@ export class StockStore {
   /** The ledger rows of many orders in one statement. */
   async recordReservations(manager: EntityManager, reserved: LedgerEntry[]): Promise<void> {
     const rows = reserved.flatMap(({ orderId, items, path }) => items.map((item) => ({ orderId, sku: item.sku, quantity: item.quantity, path })));
-    await manager.query(
+    await queryRows(
+      manager,
       `INSERT INTO reservations (order_id, sku, quantity, state, path)
        SELECT u.order_id, u.sku, u.qty, '${INITIAL_RESERVATION_STATE}', u.path FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS u(order_id, sku, qty, path)`,
       [rows.map((row) => row.orderId), rows.map((row) => row.sku), rows.map((row) => row.quantity), rows.map((row) => row.path)],
@@ -279,5 +281,5 @@ export class StockStore {
  * and never wait on each other in a cycle. Re-entrant within a transaction; per database.
  */
 async function serializeStockMoves(manager: EntityManager): Promise<void> {
-  await manager.query("SELECT pg_advisory_xact_lock(hashtext('inventory.stock-moves'))");
+  await queryRows(manager, "SELECT pg_advisory_xact_lock(hashtext('inventory.stock-moves'))");
 }

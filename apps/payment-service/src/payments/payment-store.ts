@@ -89,7 +89,8 @@ export class PaymentStore {
 
   /** Records that these orders were cancelled before any payment: a late OrderReserved charges nothing. */
   async insertTombstones(manager: EntityManager, orderIds: readonly string[]): Promise<void> {
-    await manager.query(
+    await queryRows(
+      manager,
       `INSERT INTO payments (id, order_id, amount_cents, status)
        SELECT u.id, u.order_id, 0, $3::text FROM unnest($1::uuid[], $2::uuid[]) AS u(id, order_id) ON CONFLICT (order_id) DO NOTHING`,
       [orderIds.map(() => randomUUID()), orderIds, 'CANCELLED' satisfies PaymentStatus],
@@ -122,7 +123,8 @@ export class PaymentStore {
 
   private async moveTo(manager: EntityManager, to: PaymentStatus, moves: readonly PaymentMove[]): Promise<void> {
     const leaseMs = to === CHARGE_OWED || to === REFUND_OWED ? this.leaseMs : null;
-    await manager.query(
+    await queryRows(
+      manager,
       `UPDATE payments p
           SET status = $5, provider_tx_id = coalesce(u.provider_tx_id, p.provider_tx_id),
               failure_reason = coalesce(u.failure_reason, p.failure_reason), refund_id = coalesce(u.refund_id, p.refund_id),
