@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CancelReason, createEvent, EventEnvelope } from '@orders/events';
+import { queryRows } from '@orders/platform-database';
 import { afterCommit } from '@orders/platform-messaging';
 import { EntityManager } from 'typeorm';
 import { orderSettleSeconds, recordTransition } from './order-metrics';
@@ -41,7 +42,11 @@ export class OrderTransitions {
   private readonly logger = new Logger(OrderTransitions.name);
 
   async lock(manager: EntityManager, orderId: string): Promise<LockedOrder | undefined> {
-    const [order]: LockedOrder[] = await manager.query('SELECT id, user_id, status, total_cents, created_at FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+    const [order] = await queryRows<LockedOrder | undefined>(
+      manager,
+      'SELECT id, user_id, status, total_cents, created_at FROM orders WHERE id = $1 FOR UPDATE',
+      [orderId],
+    );
     return order;
   }
 
@@ -53,7 +58,8 @@ export class OrderTransitions {
     // history[].at by the transaction's length.
     const at = new Date().toISOString();
     const reason = target === 'CANCELLED' ? (cause.reason ?? null) : null;
-    await manager.query(
+    await queryRows(
+      manager,
       `UPDATE orders SET status = $2, cancel_reason = $3, history = history || $4::jsonb,
               status_changed_at = $5::timestamptz, updated_at = $5::timestamptz
         WHERE id = $1`,
@@ -76,7 +82,8 @@ export class OrderTransitions {
   async moveMany(manager: EntityManager, requests: readonly MoveRequest[]): Promise<MoveOutcome[]> {
     if (requests.length === 0) return [];
     const ids = [...new Set(requests.map((request) => request.orderId))].sort();
-    const locked: LockedOrder[] = await manager.query(
+    const locked = await queryRows<LockedOrder>(
+      manager,
       'SELECT id, user_id, status, total_cents, created_at FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
       [ids],
     );
@@ -105,7 +112,8 @@ export class OrderTransitions {
     if (writes.size > 0) {
       const rows = [...writes];
       // updated_at on the same clock as history[].at (this process's), like `move`.
-      await manager.query(
+      await queryRows(
+        manager,
         `UPDATE orders o SET status = u.status, cancel_reason = u.reason, history = o.history || u.history,
                 status_changed_at = $5::timestamptz, updated_at = $5::timestamptz
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS u(id, status, reason, history)

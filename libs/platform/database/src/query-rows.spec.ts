@@ -76,4 +76,10 @@ describe('queryRows', () => {
       await dataSource.query(`ALTER TABLE ${schema}.items DROP COLUMN note`);
     }
   });
+
+  it("asks a runner that is not TypeORM's PostgreSQL one through its own query(), rows unwrapped", async () => {
+    const double = { query: jest.fn().mockResolvedValue([[{ id: 1 }], 1]) };
+    expect(await queryRows(double as unknown as DataSource, 'UPDATE t SET x = 1 RETURNING id', [])).toEqual([{ id: 1 }]);
+    expect(double.query).toHaveBeenCalledWith('UPDATE t SET x = 1 RETURNING id', []);
+  });
 });

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner.js';
 import { PreparedStatementNames } from './prepared-statement-names';
 
 /** Names of the statements this process has prepared: one per distinct SQL text, up to a bound. */
@@ -19,6 +20,7 @@ const FEATURE_NOT_SUPPORTED = '0A000';
  */
 export async function queryRows<T>(runner: EntityManager | DataSource | QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = await pgClientOf(runner);
+  if (!client) return rowsOf(await runner.query(sql, params));
   const name = statementNames.nameOf(sql);
   let result: QueryResult;
   try {
@@ -27,6 +29,12 @@ export async function queryRows<T>(runner: EntityManager | DataSource | QueryRun
     throw failed(sql, params, error);
   }
   return result.rows as T[];
+}
+
+/** TypeORM answers `[rows, affectedCount]` for UPDATE/DELETE and `rows` for everything else. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
 }
 
 function failed(sql: string, params: unknown[], error: unknown): QueryFailedError {
@@ -41,14 +49,19 @@ function failed(sql: string, params: unknown[], error: unknown): QueryFailedErro
   return wrapped;
 }
 
-/** The pg connection a runner queries through: its transaction's, or the pool for a plain DataSource. */
-async function pgClientOf(runner: EntityManager | DataSource | QueryRunner): Promise<Pool | PoolClient> {
+/**
+ * The pg connection a runner queries through: its transaction's, or the pool for a plain
+ * DataSource; undefined for a runner that is not TypeORM's PostgreSQL one (a unit test's
+ * double), which is asked through its own query().
+ */
+async function pgClientOf(runner: EntityManager | DataSource | QueryRunner): Promise<Pool | PoolClient | undefined> {
   if (runner instanceof DataSource) return poolOf(runner);
   if (runner instanceof EntityManager) return runner.queryRunner ? pgClientOf(runner.queryRunner) : poolOf(runner.dataSource);
+  if (!(runner instanceof PostgresQueryRunner)) return undefined;
   if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
   return (await runner.connect()) as PoolClient;
 }
 
-function poolOf(dataSource: DataSource): Pool {
-  return (dataSource.driver as PostgresDriver).master as Pool;
+function poolOf(dataSource: DataSource): Pool | undefined {
+  return dataSource.driver instanceof PostgresDriver ? (dataSource.driver.master as Pool) : undefined;
 }
