@@ -46,6 +46,16 @@ export class ServiceConfig {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /**
+   * Distinct SQL texts each connection prepares (named statements, parsed and planned once):
+   * 0 turns them off for a pooler that does not track protocol-level prepared statements.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  DB_PREPARED_STATEMENTS = 256;
+
   @IsString()
   @Matches(/^rediss?:\/\//)
   REDIS_URL = 'redis://127.0.0.1:6379';

@@ -1,11 +1,18 @@
 import { DataSourceOptions, MixedList } from 'typeorm';
 import { ListeningPgClient } from './listening-pg-client';
+import { MAX_PREPARED_TEXTS } from './prepared-statement-names';
 
 interface ServiceDatabase {
   url: string;
   /** The Postgres schema the service owns; it sees no other. */
   schema: string;
   poolSize: number;
+  /**
+   * How many distinct SQL texts queryRows prepares per connection (0: none, every statement
+   * parsed on each call). Behind a pooler in transaction mode this needs one that tracks
+   * protocol-level prepared statements (PgBouncer ≥ 1.21 with max_prepared_statements above it).
+   */
+  preparedStatements?: number;
   applicationName: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities?: MixedList<Function | string>;
@@ -34,6 +41,8 @@ export function dataSourceOptions(db: ServiceDatabase): DataSourceOptions {
     extra: {
       // pg's Pool builds its clients from this class: no connection error goes unheard.
       Client: ListeningPgClient,
+      // Read by queryRows (pg's pool passes it on to its clients, which ignore it).
+      preparedStatements: db.preparedStatements ?? MAX_PREPARED_TEXTS,
       options: `-c search_path=${db.schema}`,
       // Fail fast instead of queueing forever when Postgres is away.
       connectionTimeoutMillis: 5_000,
@@ -41,4 +50,10 @@ export function dataSourceOptions(db: ServiceDatabase): DataSourceOptions {
       idle_in_transaction_session_timeout: 30_000,
     },
   };
+}
+
+/** The preparedStatements setting of a data source's options (the default when it was built elsewhere). */
+export function preparedStatementsOf(options: DataSourceOptions): number {
+  const extra = (options as { extra?: { preparedStatements?: unknown } }).extra;
+  return typeof extra?.preparedStatements === 'number' ? extra.preparedStatements : MAX_PREPARED_TEXTS;
 }

@@ -82,4 +82,27 @@ describe('queryRows', () => {
     expect(await queryRows(double as unknown as DataSource, 'UPDATE t SET x = 1 RETURNING id', [])).toEqual([{ id: 1 }]);
     expect(double.query).toHaveBeenCalledWith('UPDATE t SET x = 1 RETURNING id', []);
   });
+
+  it('prepares nothing on a data source whose preparedStatements is 0 (a pooler that cannot track them)', async () => {
+    const unprepared = new DataSource(
+      dataSourceOptions({
+        url: 'postgres://postgres@127.0.0.1:5432/postgres',
+        schema,
+        poolSize: 1,
+        preparedStatements: 0,
+        applicationName: 'query-rows-spec',
+        migrations: [],
+      }),
+    );
+    await unprepared.initialize();
+    const runner = unprepared.createQueryRunner();
+    try {
+      await queryRows(runner, `SELECT count(*) FROM ${schema}.items`);
+      await queryRows(runner, `SELECT count(*) FROM ${schema}.items`);
+      expect(await queryRows(runner, 'SELECT name FROM pg_prepared_statements')).toEqual([]);
+    } finally {
+      await runner.release();
+      await unprepared.destroy();
+    }
+  });
 });

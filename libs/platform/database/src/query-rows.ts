@@ -2,10 +2,11 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner.js';
+import { preparedStatementsOf } from './data-source-options';
 import { PreparedStatementNames } from './prepared-statement-names';
 
-/** Names of the statements this process has prepared: one per distinct SQL text, up to a bound. */
-const statementNames = new PreparedStatementNames();
+/** Per data source: the names of the statements its connections prepare, one per distinct SQL text, up to its bound. */
+const statementNamesOf = new WeakMap<DataSource, PreparedStatementNames>();
 
 /** `cached plan must not change result type`: a table under a prepared statement changed shape (a migration ran). */
 const FEATURE_NOT_SUPPORTED = '0A000';
@@ -21,12 +22,13 @@ const FEATURE_NOT_SUPPORTED = '0A000';
 export async function queryRows<T>(runner: EntityManager | DataSource | QueryRunner, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = await pgClientOf(runner);
   if (!client) return rowsOf(await runner.query(sql, params));
+  const statementNames = namesOf(dataSourceOf(runner));
   const name = statementNames.nameOf(sql);
   let result: QueryResult;
   try {
     result = await client.query({ name, text: sql, values: params });
   } catch (error) {
-    throw failed(sql, params, error);
+    throw failed(statementNames, sql, params, error);
   }
   return result.rows as T[];
 }
@@ -37,7 +39,7 @@ function rowsOf<T>(result: unknown): T[] {
   return result as T[];
 }
 
-function failed(sql: string, params: unknown[], error: unknown): QueryFailedError {
+function failed(statementNames: PreparedStatementNames, sql: string, params: unknown[], error: unknown): QueryFailedError {
   const wrapped = new QueryFailedError(sql, params, error as Error);
   const driverError = error as { code?: unknown; message?: unknown };
   if (driverError.code === FEATURE_NOT_SUPPORTED && String(driverError.message).includes('cached plan')) {
@@ -60,6 +62,19 @@ async function pgClientOf(runner: EntityManager | DataSource | QueryRunner): Pro
   if (!(runner instanceof PostgresQueryRunner)) return undefined;
   if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
   return (await runner.connect()) as PoolClient;
+}
+
+function dataSourceOf(runner: EntityManager | DataSource | QueryRunner): DataSource {
+  return runner instanceof DataSource ? runner : runner.dataSource;
+}
+
+function namesOf(dataSource: DataSource): PreparedStatementNames {
+  let names = statementNamesOf.get(dataSource);
+  if (!names) {
+    names = new PreparedStatementNames(preparedStatementsOf(dataSource.options));
+    statementNamesOf.set(dataSource, names);
+  }
+  return names;
 }
 
 function poolOf(dataSource: DataSource): Pool | undefined {

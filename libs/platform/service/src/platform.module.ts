@@ -97,6 +97,7 @@ export class PlatformModule {
             url: config.DATABASE_URL,
             schema: options.schema,
             poolSize: config.DB_POOL_SIZE,
+            preparedStatements: config.DB_PREPARED_STATEMENTS,
             applicationName: service,
             migrations: options.migrations,
             entities: options.entities,
