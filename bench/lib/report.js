@@ -133,6 +133,18 @@ function writeReport(file, r, resultsFile) {
     lines.push('');
     lines.push(`Rounds (backlog drain orders/s; CPU ms per order): ${r.comparison.map((c) => `${c.label}: ${c.runs.map((f) => `${fmt(f.backlogSettleRate)}; ${fmt(f.cpuMsPerOrder?.total, 2)}`).join(' | ')}`).join(' — ')}.`);
     lines.push('');
+    if (r.comparison.some((c) => c.settleP99At500 != null || c.aloneGatewayCpuMsPerOrder != null)) {
+      const cpu = (c) => (c.cpuMsPerOrderAt500 ? ['gateway', 'inventory', 'payment'].map((name) => fmt(c.cpuMsPerOrderAt500[name], 2)).join(' / ') : '–');
+      lines.push('At a steady 500 orders/s offered (open model, 10 s, the saga running; time to terminal includes any backlog), and the gateway alone:');
+      lines.push('');
+      lines.push(
+        table(
+          ['build', 'intake achieved at 500/s', 'p50 202→terminal ms', 'p99 202→terminal ms', 'Node CPU ms per order at 500/s (gateway / inventory / payment)', 'gateway alone: CPU ms per accepted order'],
+          r.comparison.map((c) => [c.label, fmt(c.intakeAt500), fmt(c.settleP50At500), fmt(c.settleP99At500), cpu(c), fmt(c.aloneGatewayCpuMsPerOrder, 3)]),
+        ),
+      );
+      lines.push('');
+    }
     if (r.charts?.['before-after']) lines.push(`![before/after](charts/${r.charts['before-after']})\n`);
   }
 
