@@ -136,8 +136,9 @@ describe('gateway rate limit on order creation', () => {
   it('keeps its window in Redis under the deployment’s key prefix, and slides', async () => {
     const redis = new Redis(TEST_ENV.redisUrl);
     try {
-      expect(await redis.zcard(`${system.prefix}ratelimit:orders:eager`)).toBe(LIMIT);
-      expect(await redis.pttl(`${system.prefix}ratelimit:orders:eager`)).toBeGreaterThan(0);
+      // {eager}: the hash tag the user's idempotency claims share, so one script touches one slot.
+      expect(await redis.zcard(`${system.prefix}ratelimit:orders:{eager}`)).toBe(LIMIT);
+      expect(await redis.pttl(`${system.prefix}ratelimit:orders:{eager}`)).toBeGreaterThan(0);
     } finally {
       await redis.quit();
     }
