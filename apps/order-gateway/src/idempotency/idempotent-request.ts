@@ -1,4 +1,4 @@
-import { ValidationFailed } from '@orders/platform-http';
+import { bodyShapeProblems, ValidationFailed } from '@orders/platform-http';
 import { requestFingerprint } from './fingerprint';
 import { UserKey } from './idempotency-keys';
 
@@ -41,9 +41,14 @@ interface RawRequest {
   body: unknown;
 }
 
-/** The user's key and the request's fingerprint, computed from the raw body (no validation needed); undefined for a missing or invalid key. */
+/**
+ * The user's key and the request's fingerprint, computed from the raw body (no validation
+ * needed); undefined for a missing or invalid key, or a body of a shape validation refuses
+ * before looking further (nested too deep: hashing it would overflow the stack).
+ */
 export function fingerprintedKey(userId: string, keyHeader: string | undefined, { method, path, body }: RawRequest): FingerprintedKey | undefined {
   if (typeof keyHeader !== 'string' || !IDEMPOTENCY_KEY.test(keyHeader)) return undefined;
+  if (bodyShapeProblems(body).length > 0) return undefined;
   return { userId, key: keyHeader, fingerprint: requestFingerprint(method, path, body) };
 }
 

@@ -68,6 +68,15 @@ describe(OrderAdmission.name, () => {
     expect(claims.release).not.toHaveBeenCalled();
   });
 
+  it('claims nothing for a body nested deeper than validation accepts (it would overflow the fingerprint), and lets validation refuse it', async () => {
+    let deep: unknown = 'LAMP';
+    for (let depth = 0; depth < 20_000; depth += 1) deep = [deep];
+    const request = { ...newRequest(), body: { items: [{ sku: deep, quantity: 1 }] } } as unknown as FastifyRequest;
+
+    await expect(admit(request)).resolves.toBe('accepted');
+    expect(rateLimit.admit).toHaveBeenCalledWith('alice', undefined);
+  });
+
   it.each([
     ['missing', null],
     ['invalid', 'clé'],
