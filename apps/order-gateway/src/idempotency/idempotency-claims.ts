@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { counter } from '@orders/platform-observability';
 import { REDIS } from '@orders/platform-service';
 import type { Redis } from 'ioredis';
 import { UserKey } from './idempotency-keys';
@@ -6,6 +7,11 @@ import { FingerprintedKey } from './idempotent-request';
 
 /** A claim whose request died (crash, timeout) lapses after this long; the store's ON CONFLICT still keeps one result per key. */
 const CLAIM_LEASE_MS = 30_000;
+
+const released = counter({
+  name: 'gateway_idempotency_claims_released_total',
+  help: 'In-flight idempotency claims released because their request failed (400, 422, 5xx)',
+});
 
 /** A claim to take in Redis: SET key value NX PX leaseMs. */
 export interface RedisClaim {
@@ -36,6 +42,7 @@ export class IdempotencyClaims {
    * lets a third one through to PostgreSQL, whose ON CONFLICT still keeps one result per key.
    */
   async release(key: UserKey): Promise<void> {
+    released.inc();
     await this.redis.del(claimKey(key)).catch((error: unknown) => {
       this.logger.warn(`could not release idempotency claim: ${(error as Error).message}`);
     });

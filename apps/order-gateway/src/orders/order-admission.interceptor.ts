@@ -1,10 +1,17 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { AuthenticatedRequest } from '@orders/platform-auth';
+import { counter } from '@orders/platform-observability';
 import type { FastifyRequest } from 'fastify';
 import { catchError, from, Observable, switchMap, throwError } from 'rxjs';
 import { IdempotencyClaims } from '../idempotency/idempotency-claims';
 import { AdmittedKey, fingerprintedKey, KeyClaim } from '../idempotency/idempotent-request';
 import { ClaimDecision, OrderRateLimit } from '../rate-limit/order-rate-limit';
+
+const admittedClaims = counter({
+  name: 'gateway_idempotency_claims_total',
+  help: 'Order creations admitted, by what their Idempotency-Key claim found: claimed, held (a duplicate stopped before PostgreSQL) or unclaimed (no valid key, or Redis unreachable)',
+  labelNames: ['claim'],
+});
 
 type AdmissionRequest = FastifyRequest & AuthenticatedRequest & { [ADMITTED]?: AdmittedKey };
 const ADMITTED = Symbol('admitted idempotency key');
@@ -35,6 +42,7 @@ export class OrderAdmission implements NestInterceptor {
     return from(this.rateLimit.admit(user.id, key && this.claims.claimOf(key))).pipe(
       switchMap((decision) => {
         const claim = keyClaim(decision);
+        admittedClaims.inc({ claim: key ? claim.kind : 'unclaimed' });
         if (key) request[ADMITTED] = { ...key, claim };
         if (!key || claim.kind !== 'claimed') return next.handle();
         return next.handle().pipe(catchError((error: unknown) => from(this.claims.release(key)).pipe(switchMap(() => throwError(() => error)))));

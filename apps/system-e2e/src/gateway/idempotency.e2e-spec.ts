@@ -223,6 +223,7 @@ describe('gateway idempotency keys', () => {
   it('frees the key when the request fails after claiming it: a 400, then the corrected retry with the same key is accepted', async () => {
     expectProblem(await post('retry-user', 'key-retry', { items: [{ sku: 'IDEM-1', quantity: 0 }] }), 400);
     expect((await claimOf('retry-user', 'key-retry')).value).toBeNull();
+    expect((await system.http().get('/metrics')).text).toMatch(/gateway_idempotency_claims_released_total [1-9]/);
     const unknown = await post('retry-user', 'key-retry', { items: [{ sku: 'IDEM-NONE', quantity: 1 }] });
     expect(expectProblem(unknown, 422).type).toMatch(/unknown-sku$/);
     expect((await claimOf('retry-user', 'key-retry')).value).toBeNull();
@@ -271,6 +272,8 @@ describe('gateway idempotency keys', () => {
 
     const orders = await ordersOf('race-user');
     expect(orders).toEqual([{ id: accepted[0].body.id }]);
+    // The repeats met the first request's claim in Redis.
+    expect((await system.http().get('/metrics')).text).toMatch(/gateway_idempotency_claims_total\{claim="held"\} [1-9]/);
     const { rows: keys } = await system.db.query("SELECT state, order_id FROM gateway.idempotency_keys WHERE user_id = 'race-user'");
     expect(keys).toEqual([{ state: 'COMPLETED', order_id: accepted[0].body.id }]);
   });
