@@ -42,7 +42,7 @@ export class OrderAdmission implements NestInterceptor {
     return from(this.rateLimit.admit(user.id, key && this.claims.claimOf(key))).pipe(
       switchMap((decision) => {
         const claim = keyClaim(decision);
-        admittedClaims.inc({ claim: key ? claim.kind : 'unclaimed' });
+        admittedClaims.inc({ claim: claim.kind });
         if (key) request[ADMITTED] = { ...key, claim };
         if (!key || claim.kind !== 'claimed') return next.handle();
         return next.handle().pipe(catchError((error: unknown) => from(this.claims.release(key)).pipe(switchMap(() => throwError(() => error)))));
