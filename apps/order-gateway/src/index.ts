@@ -4,3 +4,4 @@ export { GatewayConfig } from './config/gateway.config';
 export { migrateGateway } from './migrate';
 export { SlidingWindowLimiter } from './rate-limit/sliding-window.limiter';
 export { gatewayOpenApiDocument } from './openapi';
+export { requestFingerprint } from './idempotency/fingerprint';

@@ -1,13 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Services } from '@orders/events';
 import { inSpan } from '@orders/platform-observability';
 import { queryRows } from '@orders/platform-database';
 import { DataSource } from 'typeorm';
 import { runSql, Sql, sql } from '../database/sql';
-
-/** A claim whose request died (crash, timeout) can be taken over after this long. */
-const CLAIM_LEASE_SECONDS = 30;
 
 /**
  * Every stored answer is an accepted order. The status column predates the idempotent-command
@@ -25,6 +22,7 @@ export interface UserKey {
 /** A key found already taken. */
 export interface TakenKey {
   fingerprint: string;
+  /** IN_FLIGHT only in rows an older replica claimed (it kept its claims here, not in Redis). */
   state: 'IN_FLIGHT' | 'COMPLETED';
   /** The stored answer (COMPLETED only). */
   answer: unknown;
@@ -32,34 +30,35 @@ export interface TakenKey {
   lapsed: boolean;
 }
 
+/** A condition the writes depend on, checked in their statement; when it does not hold nothing is written and `actual` is read instead. */
+export interface Premise {
+  /** A boolean SQL expression. */
+  holds: Sql;
+  /** A JSON-valued SQL expression: what the premise should have been. */
+  actual: Sql;
+}
+
+export type Completion = { kind: 'completed' } | { kind: 'taken' } | { kind: 'premise-failed'; actual: unknown };
+
+/** What a completing statement stores and writes. */
+export interface Completing {
+  answer: { id: string };
+  /** Data-modifying CTEs that select FROM `completed`. */
+  writes: Sql;
+  premise?: Premise;
+  /** > 0 when the request will hold its answer (Prefer: wait); see complete. */
+  holdSeconds: number;
+}
+
 /**
- * The SQL of idempotency_keys, one row per user and key: claimed IN_FLIGHT with a lease,
- * COMPLETED with the answer to replay. The rules that decide between these live in
- * IdempotentCommands; keys older than IDEMPOTENCY_RETENTION_HOURS are deleted by the
- * platform's RetentionJob.
+ * The SQL of idempotency_keys, one row per user and key, written COMPLETED with the answer to
+ * replay (in-flight claims live in Redis: IdempotencyClaims). The rules that decide between
+ * replay, conflict and "in flight" live in IdempotentCommands; keys older than
+ * IDEMPOTENCY_RETENTION_HOURS are deleted by the platform's RetentionJob.
  */
 @Injectable()
 export class IdempotencyKeys {
-  private readonly logger = new Logger(IdempotencyKeys.name);
-
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  /**
-   * Claims the key and, in the same statement (one round trip instead of two), evaluates
-   * `read`, a JSON-valued expression for what the command needs (e.g. catalog prices).
-   */
-  async claimReading(userKey: UserKey, fingerprint: string, read: Sql): Promise<{ claimed: boolean; read: unknown }> {
-    const [row] = await runSql<{ claimed: boolean; read: unknown }>(
-      this.dataSource,
-      sql`WITH claimed AS (${this.insertClaim(userKey, fingerprint)})
-          SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, (${read}) AS read`,
-    );
-    return row;
-  }
-
-  async claim(userKey: UserKey, fingerprint: string): Promise<boolean> {
-    return (await runSql(this.dataSource, this.insertClaim(userKey, fingerprint))).length > 0;
-  }
 
   async find({ userId, key }: UserKey): Promise<TakenKey | undefined> {
     const [row] = await runSql<TakenKey>(
@@ -70,43 +69,48 @@ export class IdempotencyKeys {
     return row;
   }
 
-  /** Takes over an IN_FLIGHT claim whose lease ran out; false if someone else was faster. */
-  async takeOver({ userId, key }: UserKey): Promise<boolean> {
-    const rows = await runSql(
-      this.dataSource,
-      sql`UPDATE idempotency_keys SET locked_until = now() + ${CLAIM_LEASE_SECONDS} * interval '1 second'
-           WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT' AND locked_until < now() RETURNING key`,
-    );
-    return rows.length > 0;
-  }
-
   /**
-   * Stores the answer in the statement that writes the command's effects: `writes` are
-   * data-modifying CTEs that select FROM `completed`, the UPDATE that completes the claim,
-   * which returns a row only while the claim is still IN_FLIGHT. If a request outlived its
-   * lease and another one took the key over and finished first, this UPDATE (which waits for
-   * that row lock, then re-checks) matches nothing and nothing is written, so one key never
-   * yields two results. Returns whether the claim was completed. `answer.id` is recorded as
-   * the key's order_id.
+   * One autocommit statement: stores the key COMPLETED with its answer and writes the
+   * command's effects (`writes` select FROM `completed`, the INSERT of the key, which returns
+   * a row only if the key was free). The primary key is the last word on "at most once"
+   * whatever Redis said (restarted, unreachable, lease lapsed): a concurrent insert of the same
+   * key waits for the first, then finds the conflict and writes nothing ('taken'). A lapsed
+   * IN_FLIGHT row with the same fingerprint, left by an older replica that died mid-request,
+   * is taken over.
+   *
+   * `premise` is checked in the same snapshot: if it does not hold, nothing is written and
+   * what `premise.actual` reads is returned. `answer.id` is recorded as the key's order_id.
    *
    * `holdSeconds` > 0 when the request will hold its answer (Prefer: wait): until then, or
    * until recordHeldAnswer stores what it answered, a repeat is "in flight", never a replay
    * of an answer the first caller has not even received. If the holder dies, the stored
    * answer is replayed once the hold lapses.
    */
-  async complete({ userId, key }: UserKey, answer: { id: string }, holdSeconds: number, writes: Sql, spanName: string): Promise<boolean> {
+  async complete({ userId, key }: UserKey, fingerprint: string, completing: Completing, spanName: string): Promise<Completion> {
+    const { answer, writes, premise, holdSeconds } = completing;
     // Rendered before the span: an outbox fragment records the span active when it is
     // rendered (the use case's) as the trace parent of its events.
     const { text, params } = sql`
-      WITH completed AS (
-        UPDATE idempotency_keys
-           SET state = 'COMPLETED', response_status = ${ACCEPTED}::int, response_body = ${JSON.stringify(answer)}::jsonb, order_id = ${answer.id}::uuid,
-               locked_until = now() + ${holdSeconds}::int * interval '1 second'
-         WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT' RETURNING key),
+      WITH premise AS (SELECT ${premise?.holds ?? sql`true`} AS holds),
+      completed AS (
+        INSERT INTO idempotency_keys AS k (user_id, key, fingerprint, state, response_status, response_body, order_id, locked_until)
+        SELECT ${userId}, ${key}, ${fingerprint}, 'COMPLETED', ${ACCEPTED}::int, ${JSON.stringify(answer)}::jsonb, ${answer.id}::uuid,
+               now() + ${holdSeconds}::int * interval '1 second'
+          FROM premise WHERE premise.holds
+        ON CONFLICT (user_id, key) DO UPDATE
+           SET state = 'COMPLETED', response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
+               order_id = EXCLUDED.order_id, locked_until = EXCLUDED.locked_until
+         WHERE k.state = 'IN_FLIGHT' AND k.locked_until < now() AND k.fingerprint = EXCLUDED.fingerprint
+        RETURNING key),
       ${writes}
-      SELECT EXISTS (SELECT 1 FROM completed) AS completed`.toQuery();
-    const [row] = await inSpan(Services.OrderGateway, spanName, () => queryRows<{ completed: boolean }>(this.dataSource, text, params));
-    return row.completed;
+      SELECT EXISTS (SELECT 1 FROM completed) AS completed,
+             CASE WHEN (SELECT holds FROM premise) THEN NULL ELSE (${premise?.actual ?? sql`NULL`}) END AS actual,
+             (SELECT holds FROM premise) AS holds`.toQuery();
+    const [row] = await inSpan(Services.OrderGateway, spanName, () =>
+      queryRows<{ completed: boolean; actual: unknown; holds: boolean }>(this.dataSource, text, params),
+    );
+    if (row.completed) return { kind: 'completed' };
+    return row.holds ? { kind: 'taken' } : { kind: 'premise-failed', actual: row.actual };
   }
 
   /** What a request that held its answer (Prefer: wait) finally answered: from now on, the replayed answer. */
@@ -116,20 +120,5 @@ export class IdempotencyKeys {
       sql`UPDATE idempotency_keys SET response_status = ${ACCEPTED}::int, response_body = ${JSON.stringify(answer)}::jsonb, locked_until = now()
            WHERE user_id = ${userId} AND key = ${key} AND state = 'COMPLETED'`,
     );
-  }
-
-  /** The request failed before completing: the key is free for a retry. */
-  async release({ userId, key }: UserKey): Promise<void> {
-    await runSql(this.dataSource, sql`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key} AND state = 'IN_FLIGHT'`).catch(
-      (error: unknown) => {
-        this.logger.warn(`could not release idempotency key: ${(error as Error).message}`);
-      },
-    );
-  }
-
-  private insertClaim({ userId, key }: UserKey, fingerprint: string): Sql {
-    return sql`INSERT INTO idempotency_keys (user_id, key, fingerprint, state, locked_until)
-               VALUES (${userId}, ${key}, ${fingerprint}, 'IN_FLIGHT', now() + ${CLAIM_LEASE_SECONDS} * interval '1 second')
-               ON CONFLICT DO NOTHING RETURNING key`;
   }
 }

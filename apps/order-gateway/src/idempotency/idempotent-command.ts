@@ -1,21 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { Sql } from '../database/sql';
-import { IdempotencyKeys } from './idempotency-keys';
+import { IdempotencyKeys, Premise } from './idempotency-keys';
 import { IdempotencyKeyReused, IdempotentRequestInFlight } from './idempotency.errors';
 import { IdempotentRequest } from './idempotent-request';
 
 /** A command run at most once per key. Its answer's `id` is what the key created (an order). */
-export interface IdempotentCommand<TRead, TAnswer extends { id: string }> {
+export interface IdempotentCommand<TAnswer extends { id: string }> {
   /** Names the write's span: `Store.<name>Tx`. */
   name: string;
-  /** A JSON-valued SQL expression for what the command reads, evaluated in the claim's statement (one round trip for both). */
-  readWithClaim: Sql;
   /**
-   * Decides the answer from what was read, and the writes that make it so: data-modifying
-   * CTEs that select FROM `completed`, so they write only while the claim is still this
-   * request's (see IdempotencyKeys.complete). Throwing frees the key for a retry.
+   * Decides the answer, and the writes that make it so: data-modifying CTEs that select FROM
+   * `completed`, so they write only if the key is stored with this answer (see
+   * IdempotencyKeys.complete). Throwing fails the request; nothing is written.
    */
-  prepare(read: TRead): Promise<{ answer: TAnswer; writes: Sql }>;
+  prepare(): Promise<PreparedCommand<TAnswer>>;
+}
+
+export interface PreparedCommand<TAnswer> {
+  answer: TAnswer;
+  writes: Sql;
+  /**
+   * What the answer took for granted (e.g. prices remembered from earlier reads), checked in
+   * the write's own statement. If it no longer holds nothing is written, `refresh` learns what
+   * the database actually holds, and the command is prepared again.
+   */
+  premise?: Premise & { refresh(actual: unknown): void };
 }
 
 export interface Idempotent<TAnswer> {
@@ -24,44 +33,42 @@ export interface Idempotent<TAnswer> {
   replayed: boolean;
 }
 
-type Claim = { kind: 'claimed' } | { kind: 'replay'; answer: unknown };
-
 /** How long a held answer (Prefer: wait) may take to be stored once the wait is over. */
 const HELD_ANSWER_MARGIN_SECONDS = 5;
 
+/** Attempts at a command whose premise keeps failing (a price changed between reading and writing) before giving up. */
+export const MAX_ATTEMPTS = 3;
+
 /**
  * Runs a command at most once per user and Idempotency-Key (Stripe's semantics): the first
- * request claims the key; its answer is stored in the statement that writes the command's
- * effects and replayed to every later request with the same key and body. A different
- * body is a conflict; a repeat while the first request is still running (or still holding
- * its answer) is "in flight"; a claim whose request died is taken over once its lease lapses.
+ * request claims the key (in Redis, at admission); its answer is stored in the statement that
+ * writes the command's effects and replayed to every later request with the same key and
+ * body. A different body is a conflict; a repeat while the first request is still running (or
+ * still holding its answer) is "in flight". Redis only spares PostgreSQL the duplicates: the
+ * completing statement's ON CONFLICT decides, whatever the claim said.
  */
 @Injectable()
 export class IdempotentCommands {
   constructor(private readonly keys: IdempotencyKeys) {}
 
-  async run<TRead, TAnswer extends { id: string }>(
-    request: IdempotentRequest<TAnswer>,
-    command: IdempotentCommand<TRead, TAnswer>,
-  ): Promise<Idempotent<TAnswer>> {
-    const { claimed, read } = await this.keys.claimReading(request, request.fingerprint, command.readWithClaim);
-    const claim: Claim = claimed ? { kind: 'claimed' } : await this.claimTaken(request);
-    if (claim.kind === 'replay') return { answer: claim.answer as TAnswer, replayed: true };
-
-    let answer: TAnswer;
-    let completed: boolean;
-    try {
-      const prepared = await command.prepare(read as TRead);
-      answer = prepared.answer;
-      completed = await this.keys.complete(request, answer, holdSecondsOf(request), prepared.writes, `Store.${command.name}Tx`);
-    } catch (error) {
-      await this.keys.release(request);
-      throw error;
+  async run<TAnswer extends { id: string }>(request: IdempotentRequest<TAnswer>, command: IdempotentCommand<TAnswer>): Promise<Idempotent<TAnswer>> {
+    if (request.claim.kind === 'held') {
+      if (request.claim.fingerprint !== request.fingerprint) throw new IdempotencyKeyReused();
+      return this.taken(request);
     }
-    // This request outlived its lease; another one took the key over and completed it first.
-    // Nothing was written, and the key is not released: it is no longer this request's.
-    if (!completed) throw new IdempotentRequestInFlight();
-    return { answer, replayed: false };
+    for (let attempt = 1; ; attempt += 1) {
+      const prepared = await command.prepare();
+      const completion = await this.keys.complete(
+        request,
+        request.fingerprint,
+        { answer: prepared.answer, writes: prepared.writes, premise: prepared.premise, holdSeconds: holdSecondsOf(request) },
+        `Store.${command.name}Tx`,
+      );
+      if (completion.kind === 'completed') return { answer: prepared.answer, replayed: false };
+      if (completion.kind === 'taken') return this.taken(request);
+      if (attempt === MAX_ATTEMPTS) throw new Error(`${command.name}: its premise failed ${MAX_ATTEMPTS} times in a row`);
+      prepared.premise?.refresh(completion.actual);
+    }
   }
 
   /**
@@ -75,17 +82,15 @@ export class IdempotentCommands {
     return { answer, replayed: false };
   }
 
-  /** The key exists: a replay, a conflict, a request still in flight, or a lapsed claim to take over. */
-  private async claimTaken(request: IdempotentRequest<unknown>): Promise<Claim> {
+  /**
+   * The key is another request's (held in Redis, or stored first): a replay of its answer,
+   * a conflict, or "in flight" while it runs (not stored yet), holds its answer (Prefer: wait)
+   * or is a legacy IN_FLIGHT row (its taker-over is whoever holds the Redis claim).
+   */
+  private async taken<TAnswer>(request: IdempotentRequest<TAnswer>): Promise<Idempotent<TAnswer>> {
     const taken = await this.keys.find(request);
-    // Released between our claim and this read: that request failed; claim again.
-    if (!taken) return (await this.keys.claim(request, request.fingerprint)) ? { kind: 'claimed' } : this.claimTaken(request);
-    if (taken.fingerprint !== request.fingerprint) throw new IdempotencyKeyReused();
-    // A claim still leased, or a completed request still holding its answer (Prefer: wait):
-    // the first request has not answered yet, so there is nothing to replay.
-    if (!taken.lapsed) throw new IdempotentRequestInFlight();
-    if (taken.state === 'COMPLETED') return { kind: 'replay', answer: taken.answer };
-    if (await this.keys.takeOver(request)) return { kind: 'claimed' };
+    if (taken && taken.fingerprint !== request.fingerprint) throw new IdempotencyKeyReused();
+    if (taken?.state === 'COMPLETED' && taken.lapsed) return { answer: taken.answer as TAnswer, replayed: true };
     throw new IdempotentRequestInFlight();
   }
 }

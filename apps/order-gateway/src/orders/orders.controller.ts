@@ -1,12 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Problems } from '@orders/platform-http';
 import { type AuthenticatedUser, CurrentUser } from '@orders/platform-auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IDEMPOTENCY_KEY, idempotentRequest } from '../idempotency/idempotent-request';
-import { OrderCreationRateLimit } from '../rate-limit/order-creation-rate-limit.guard';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQuery } from './dto/list-orders.query';
+import { admittedKey, OrderAdmission } from './order-admission.interceptor';
 import { OrderWaiter, preferredWaitSeconds } from './order-waiter';
 import { OrderPageView, OrderView } from './order.view';
 import { OrdersService } from './orders.service';
@@ -36,7 +36,7 @@ export class OrdersController {
 
   @Post()
   @HttpCode(202)
-  @UseGuards(OrderCreationRateLimit)
+  @UseInterceptors(OrderAdmission)
   @ApiOperation({
     summary: 'Place an order',
     description:
@@ -79,7 +79,7 @@ export class OrdersController {
   ): Promise<OrderView> {
     const waitSeconds = preferredWaitSeconds(prefer);
     const hold = waitSeconds === null ? undefined : { seconds: waitSeconds, answer: (order: OrderView) => this.waitForTerminal(user, order, waitSeconds) };
-    const idempotency = idempotentRequest(user.id, idempotencyKey, { method: 'POST', path: '/orders', body: request.body }, hold);
+    const idempotency = idempotentRequest(user.id, idempotencyKey, { method: 'POST', path: '/orders', body: request.body }, hold, admittedKey(request));
     const { answer: order, replayed } = await this.orders.createOrder(user, input, idempotency);
     void reply.header('Location', `/orders/${order.id}`);
     if (replayed) void reply.header('Idempotent-Replayed', 'true');

@@ -2,8 +2,9 @@ import { EventEnvelope } from '@orders/events';
 import { AuthenticatedUser } from '@orders/platform-auth';
 import { TransactionalEvents, UnitOfWork } from '@orders/platform-messaging';
 import { DataSource, EntityManager } from 'typeorm';
-import { Sql } from '../database/sql';
-import { Idempotent, IdempotentCommand, IdempotentCommands } from '../idempotency/idempotent-command';
+import { PriceMemory } from '../catalog/price-memory';
+import { sql } from '../database/sql';
+import { Idempotent, IdempotentCommand, IdempotentCommands, PreparedCommand } from '../idempotency/idempotent-command';
 import { IdempotentRequest } from '../idempotency/idempotent-request';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { LockedOrder, OrderTransitions } from './order-transitions';
@@ -13,13 +14,13 @@ import { OrdersService } from './orders.service';
 
 const ORDER_ID = '0b9d4c4e-7c1a-4f43-9a55-2f7c8d1e6a10';
 const alice: AuthenticatedUser = { id: 'alice', roles: [] };
-const request: IdempotentRequest<OrderView> = { userId: 'alice', key: 'key-1', fingerprint: 'fingerprint-1' };
-const catalog = [
-  { sku: 'LAMP', price_cents: 1299, currency: 'USD' },
-  { sku: 'BULB', price_cents: 250, currency: 'USD' },
-];
+const request: IdempotentRequest<OrderView> = { userId: 'alice', key: 'key-1', fingerprint: 'fingerprint-1', claim: { kind: 'claimed' } };
+const catalog = new Map([
+  ['LAMP', 1299],
+  ['BULB', 250],
+]);
 
-type CreateOrderCommand = IdempotentCommand<typeof catalog | null, OrderView>;
+type CreateOrderCommand = IdempotentCommand<OrderView>;
 
 const orderRow = (row: Partial<OrderRow> = {}): OrderRow => ({
   id: ORDER_ID,
@@ -43,6 +44,8 @@ describe(OrdersService.name, () => {
   let events: { run: jest.Mock; outboxInsert: jest.Mock; notifyRelay: jest.Mock };
   let idempotency: { run: jest.Mock; holdAnswer: jest.Mock };
   let transitions: { lock: jest.Mock; move: jest.Mock };
+  let prices: { pricesOf: jest.Mock; unchanged: jest.Mock };
+  const premise = { holds: sql`prices unchanged`, actual: sql`current prices`, refresh: jest.fn() };
 
   beforeEach(() => {
     manager = { query: jest.fn() };
@@ -54,11 +57,13 @@ describe(OrdersService.name, () => {
     };
     idempotency = { run: jest.fn(), holdAnswer: jest.fn(async (_request: unknown, outcome: Idempotent<OrderView>) => outcome) };
     transitions = { lock: jest.fn(), move: jest.fn() };
+    prices = { pricesOf: jest.fn(), unchanged: jest.fn().mockReturnValue(premise) };
     sut = new OrdersService(
       dataSource as unknown as DataSource,
       events as unknown as TransactionalEvents,
       idempotency as unknown as IdempotentCommands,
       transitions as unknown as OrderTransitions,
+      prices as unknown as PriceMemory,
     );
   });
 
@@ -71,30 +76,47 @@ describe(OrdersService.name, () => {
       paymentMethod: 'pm_card_ok',
     };
 
-    /** The idempotency wrapper as for a new key: runs the command on `read`; the command under test is kept. */
-    function claimNewKey(read: typeof catalog | null): { command: () => CreateOrderCommand; writes: () => Sql } {
+    /** The idempotency wrapper as for a new key: runs the command with the prices remembered; the command under test is kept. */
+    function claimNewKey(known: ReadonlyMap<string, number>): { command: () => CreateOrderCommand; prepared: () => PreparedCommand<OrderView> } {
+      prices.pricesOf.mockResolvedValue(known);
       let command: CreateOrderCommand | undefined;
-      let writes: Sql | undefined;
+      let prepared: PreparedCommand<OrderView> | undefined;
       idempotency.run.mockImplementation(async (_request: IdempotentRequest<OrderView>, given: CreateOrderCommand): Promise<Idempotent<OrderView>> => {
         command = given;
-        const prepared = await given.prepare(read);
-        writes = prepared.writes;
+        prepared = await given.prepare();
         return { answer: prepared.answer, replayed: false };
       });
-      return { command: () => command!, writes: () => writes! };
+      return { command: () => command!, prepared: () => prepared! };
     }
 
-    it('refuses a payment method the provider does not offer, before claiming the key', async () => {
+    it('refuses a payment method the provider does not offer, before running the command', async () => {
       await expect(sut.createOrder(alice, { items: input.items, paymentMethod: 'pm_bitcoin' }, request)).rejects.toBeInstanceOf(UnsupportedPaymentMethod);
       expect(idempotency.run).not.toHaveBeenCalled();
     });
 
-    it('reads the catalog prices of the skus asked for with the claim of the key', async () => {
+    it('prices the order from the remembered catalog prices of the skus asked for, and makes them its premise', async () => {
       const claimed = claimNewKey(catalog);
       await sut.createOrder(alice, input, request);
 
       expect(idempotency.run).toHaveBeenCalledWith(request, expect.objectContaining({ name: 'CreateOrder' }));
-      expect(claimed.command().readWithClaim.toQuery().params).toEqual([['LAMP', 'BULB']]);
+      expect(prices.pricesOf).toHaveBeenCalledWith(['LAMP', 'BULB']);
+      expect(prices.unchanged).toHaveBeenCalledWith(claimed.prepared().answer.items);
+      expect(claimed.prepared().premise).toBe(premise);
+    });
+
+    it('prices the order again from what the statement found when its premise failed', async () => {
+      const claimed = claimNewKey(catalog);
+      await sut.createOrder(alice, input, request);
+      prices.pricesOf.mockResolvedValue(new Map([...catalog, ['LAMP', 1499]]));
+
+      const again = await claimed.command().prepare();
+
+      expect(again.answer.items).toEqual([
+        { sku: 'LAMP', quantity: 2, unitPriceCents: 1499 },
+        { sku: 'BULB', quantity: 4, unitPriceCents: 250 },
+      ]);
+      expect(again.answer.totalCents).toBe(2 * 1499 + 4 * 250);
+      expect(again.answer.id).not.toBe(claimed.prepared().answer.id);
     });
 
     it('returns the new order, CREATED, priced from the catalog read with the claim', async () => {
@@ -124,7 +146,7 @@ describe(OrdersService.name, () => {
       const { answer: order } = await sut.createOrder(alice, input, request);
 
       // The outbox fragment numbers its own parameters, so it is built when the statement is rendered.
-      const { text, params } = claimed.writes().toQuery();
+      const { text, params } = claimed.prepared().writes.toQuery();
       const [[published, , onlyIf]] = events.outboxInsert.mock.calls as Array<[EventEnvelope[], number, string]>;
       expect(published).toEqual([
         expect.objectContaining({
@@ -140,7 +162,7 @@ describe(OrdersService.name, () => {
     });
 
     it('refuses skus missing from the catalog, naming each, and writes nothing', async () => {
-      claimNewKey([catalog[0]]);
+      claimNewKey(new Map([['LAMP', 1299]]));
 
       const refused = sut.createOrder(
         alice,
@@ -161,7 +183,7 @@ describe(OrdersService.name, () => {
     });
 
     it('refuses every sku when the catalog knows none of them', async () => {
-      claimNewKey(null);
+      claimNewKey(new Map());
 
       await expect(sut.createOrder(alice, input, request)).rejects.toBeInstanceOf(UnknownSkus);
     });

@@ -7,7 +7,8 @@ import { TransactionalEvents } from '@orders/platform-messaging';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { runSql, Sql, sql } from '../database/sql';
-import { Idempotent, IdempotentCommands } from '../idempotency/idempotent-command';
+import { PriceMemory } from '../catalog/price-memory';
+import { Idempotent, IdempotentCommands, PreparedCommand } from '../idempotency/idempotent-command';
 import { IdempotentRequest } from '../idempotency/idempotent-request';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQuery } from './dto/list-orders.query';
@@ -21,9 +22,6 @@ import { OrderNotCancellable, OrderNotFound, UnknownSkus, UnsupportedPaymentMeth
 const SERVICE = Services.OrderGateway;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Catalog prices as read with the idempotency claim: one JSON array, null when no sku is known. */
-type CatalogPrices = Array<{ sku: string; price_cents: number; currency: string }> | null;
-
 @Injectable()
 export class OrdersService {
   constructor(
@@ -31,22 +29,19 @@ export class OrdersService {
     private readonly events: TransactionalEvents,
     private readonly idempotency: IdempotentCommands,
     private readonly transitions: OrderTransitions,
+    private readonly prices: PriceMemory,
   ) {}
 
   /**
    * Accepts an order, at most once per Idempotency-Key: prices captured from the catalog
-   * (read with the key's claim), then the order, its items, its OrderCreated event and the
-   * stored answer written in one statement.
+   * (remembered, and checked in the write's statement), then the order, its items, its
+   * OrderCreated event and the stored answer written in one statement.
    */
   async createOrder(user: AuthenticatedUser, input: CreateOrderDto, request: IdempotentRequest<OrderView>): Promise<Idempotent<OrderView>> {
     const created = await inSpan(SERVICE, 'CreateOrder', async (span) => {
       const method = input.paymentMethod;
       if (method !== undefined && !isPaymentMethod(method)) throw new UnsupportedPaymentMethod(method);
-      const outcome = await this.idempotency.run(request, {
-        name: 'CreateOrder',
-        readWithClaim: catalogPrices(input.items.map((item) => item.sku)),
-        prepare: (prices: CatalogPrices) => this.prepareOrder(user, input, prices),
-      });
+      const outcome = await this.idempotency.run(request, { name: 'CreateOrder', prepare: () => this.prepareOrder(user, input) });
       if (outcome.replayed) return outcome;
       span.setAttribute('order.id', outcome.answer.id);
       ordersCreated.inc();
@@ -59,21 +54,21 @@ export class OrdersService {
 
   /**
    * The new order and its writes: the order, its items and its event, each written only
-   * if the idempotency claim is still ours (FROM completed) — atomic without BEGIN/COMMIT,
-   * one round trip instead of six.
+   * if the key is stored with this answer (FROM completed) and the prices it assumed are
+   * still the catalog's — atomic without BEGIN/COMMIT, one round trip instead of six.
    */
-  private async prepareOrder(user: AuthenticatedUser, input: CreateOrderDto, catalog: CatalogPrices): Promise<{ answer: OrderView; writes: Sql }> {
-    const prices = new Map((catalog ?? []).map((price) => [price.sku, price.price_cents]));
-    const unknown = await inSpan(SERVICE, 'ValidateOrderItems', () => input.items.filter((item) => !prices.has(item.sku)).map((item) => item.sku));
-    if (unknown.length > 0) throw new UnknownSkus(unknown);
+  private async prepareOrder(user: AuthenticatedUser, input: CreateOrderDto): Promise<PreparedCommand<OrderView>> {
+    // The prices remembered (a sku not remembered yet costs a read): the write checks them.
+    const prices = await inSpan(SERVICE, 'ValidateOrderItems', async () => {
+      const known = await this.prices.pricesOf(input.items.map((item) => item.sku));
+      const unknown = input.items.filter((item) => !known.has(item.sku)).map((item) => item.sku);
+      if (unknown.length > 0) throw new UnknownSkus(unknown);
+      return known;
+    });
 
     const id = randomUUID();
     const now = new Date().toISOString();
-    const items = input.items.map((item) => {
-      const unitPriceCents = prices.get(item.sku);
-      if (unitPriceCents === undefined) throw new UnknownSkus([item.sku]); // unreachable: checked just above
-      return { sku: item.sku, quantity: item.quantity, unitPriceCents };
-    });
+    const items = input.items.map((item) => ({ sku: item.sku, quantity: item.quantity, unitPriceCents: prices.get(item.sku) ?? 0 }));
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     const currency: Currency = 'USD';
     const history = [{ status: 'CREATED' as OrderStatus, at: now }];
@@ -108,7 +103,7 @@ export class OrdersService {
                unnest(${items.map((_, index) => index + 1)}::int[], ${items.map((item) => item.sku)}::text[],
                       ${items.map((item) => item.quantity)}::int[], ${items.map((item) => item.unitPriceCents)}::bigint[]) AS u(line_no, sku, quantity, price)),
       new_events AS (${Sql.selfNumbered((firstParam) => this.events.outboxInsert([created], firstParam, 'new_order'))})`;
-    return { answer: order, writes };
+    return { answer: order, writes, premise: this.prices.unchanged(items) };
   }
 
   /** The caller's order (or any order for an admin); anything else is "not found". */
@@ -152,9 +147,4 @@ export class OrdersService {
     if (!row || (row.user_id !== user.id && !user.roles.includes('admin'))) throw new OrderNotFound();
     return row;
   }
-}
-
-/** The catalog prices of `skus`, one JSON array (null if none is known): read with the key's claim, in its statement. */
-function catalogPrices(skus: string[]): Sql {
-  return sql`SELECT json_agg(json_build_object('sku', sku, 'price_cents', price_cents, 'currency', currency)) FROM catalog_products WHERE sku = ANY(${skus}::text[])`;
 }

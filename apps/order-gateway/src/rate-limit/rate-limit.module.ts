@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { OrderCreationRateLimit } from './order-creation-rate-limit.guard';
+import { OrderRateLimit } from './order-rate-limit';
 import { SlidingWindowLimiter } from './sliding-window.limiter';
 
 @Module({
-  providers: [SlidingWindowLimiter, OrderCreationRateLimit],
-  exports: [SlidingWindowLimiter, OrderCreationRateLimit],
+  providers: [SlidingWindowLimiter, OrderRateLimit],
+  exports: [SlidingWindowLimiter, OrderRateLimit],
 })
 export class RateLimitModule {}

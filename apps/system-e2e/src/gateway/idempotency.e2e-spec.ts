@@ -1,6 +1,9 @@
 import { RetentionJob } from '@orders/platform-database';
+import { requestFingerprint } from '@orders/order-gateway';
+import { Redis } from 'ioredis';
 import { PoolClient } from 'pg';
 import { TestSystem } from '../support/system';
+import { TEST_ENV } from '../support/test-env';
 import { waitUntil } from '../support/wait';
 import { expectProblem, fieldsOf, rawRequest } from './http-kit';
 
@@ -108,23 +111,42 @@ describe('gateway idempotency keys', () => {
     expect(await ordersOf('mismatch-user')).toEqual([{ id: first.body.id }]);
   });
 
+  /** The key's in-flight claim, kept in Redis under the deployment's prefix (PostgreSQL keeps completed keys only). */
+  const claimOf = async (userId: string, key: string): Promise<{ value: string | null; ttl: number }> => {
+    const redis = new Redis(TEST_ENV.redisUrl);
+    try {
+      const name = `${system.prefix}idempotency:{${userId}}:${key}`;
+      return { value: await redis.get(name), ttl: await redis.pttl(name) };
+    } finally {
+      await redis.quit();
+    }
+  };
+
+  /** The first request's statement is blocked on a lock (pg_locks not granted): it holds its claim and has written nothing. */
+  const blockedOnLock = async () => {
+    const { rows } = await system.db.query(
+      'SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation IS NOT NULL AND database = (SELECT oid FROM pg_database WHERE datname = current_database())',
+    );
+    return rows[0].n > 0;
+  };
+
   it('answers 409 while the first request with the key is still in flight, then replays it', async () => {
-    // Hold the first request inside its transaction: it has claimed the key but cannot insert its order.
+    // Hold the first request inside its statement: it has claimed the key but cannot insert its order.
     const blocker: PoolClient = await system.db.connect();
     let first: Promise<import('supertest').Response> | undefined;
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE gateway.orders IN EXCLUSIVE MODE');
       first = post('inflight-user', 'key-inflight').then((response) => response);
-      await waitUntil(async () => {
-        const { rows } = await system.db.query("SELECT state FROM gateway.idempotency_keys WHERE user_id = 'inflight-user' AND key = 'key-inflight'");
-        return rows[0]?.state === 'IN_FLIGHT';
-      });
+      await waitUntil(blockedOnLock);
+      expect((await claimOf('inflight-user', 'key-inflight')).value).toMatch(/^[0-9a-f]{64}$/);
 
       const duplicate = await post('inflight-user', 'key-inflight');
       const problem = expectProblem(duplicate, 409);
       expect(problem.type).toMatch(/idempotency-request-in-flight$/);
       expect(duplicate.headers['retry-after']).toMatch(/^\d+$/);
+      // The duplicate's 409 did not free the first request's claim.
+      expect((await claimOf('inflight-user', 'key-inflight')).value).not.toBeNull();
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
@@ -138,38 +160,103 @@ describe('gateway idempotency keys', () => {
     expect(await ordersOf('inflight-user')).toHaveLength(1);
   });
 
-  it('lets a request take over a key whose lease expired; the request that outlived its lease then writes nothing', async () => {
-    // Hold both requests after their claim: the statement that writes the order waits for the order_items table.
+  it('lets a request claim a key whose lease expired; of the two, one writes and the other replays its answer', async () => {
+    // Hold both requests in their statement: the write waits for the order_items table.
     const blocker: PoolClient = await system.db.connect();
-    const keyState = async () =>
-      (await system.db.query("SELECT state, locked_until > now() AS leased FROM gateway.idempotency_keys WHERE user_id = 'lease-user' AND key = 'key-lease'"))
-        .rows[0];
+    const redis = new Redis(TEST_ENV.redisUrl);
     let responses: Array<import('supertest').Response>;
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE gateway.order_items IN ACCESS EXCLUSIVE MODE');
       const stale = post('lease-user', 'key-lease').then((response) => response);
-      await waitUntil(async () => (await keyState())?.state === 'IN_FLIGHT');
-      // The first request outlives its lease (as if it hung for 30 s).
-      await system.db.query("UPDATE gateway.idempotency_keys SET locked_until = now() - interval '1 second' WHERE user_id = 'lease-user'");
+      await waitUntil(blockedOnLock);
+      // The first request outlives its lease (as if it hung for 30 s): its Redis claim lapses.
+      expect(await redis.del(`${system.prefix}idempotency:{lease-user}:key-lease`)).toBe(1);
       const takeover = post('lease-user', 'key-lease').then((response) => response);
-      await waitUntil(async () => (await keyState())?.leased === true);
+      await waitUntil(async () => (await claimOf('lease-user', 'key-lease')).value !== null);
+      await waitUntil(async () => {
+        const { rows } = await system.db.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%idempotency_keys%'",
+        );
+        return rows[0].n >= 1;
+      });
       await blocker.query('ROLLBACK');
       responses = await Promise.all([stale, takeover]);
     } finally {
       blocker.release();
+      await redis.quit();
     }
 
-    // Whichever writes first wins the key; the other finds it no longer IN_FLIGHT and writes nothing.
-    const statuses = responses.map((response) => response.status).sort();
-    expect(statuses).toEqual([202, 409]);
-    const accepted = responses.find((response) => response.status === 202)!;
-    expect(await ordersOf('lease-user')).toEqual([{ id: accepted.body.id }]);
+    // Whichever writes first stores the key; the other meets the key in its statement (ON CONFLICT), writes nothing and replays it.
+    expect(responses.map((response) => response.status)).toEqual([202, 202]);
+    expect(responses.map((response) => response.headers['idempotent-replayed']).sort()).toEqual(['true', undefined]);
+    expect(responses[0].body.id).toBe(responses[1].body.id);
+    expect(await ordersOf('lease-user')).toEqual([{ id: responses[0].body.id }]);
     const { rows: keys } = await system.db.query("SELECT state, order_id FROM gateway.idempotency_keys WHERE user_id = 'lease-user'");
-    expect(keys).toEqual([{ state: 'COMPLETED', order_id: accepted.body.id }]);
-    const replay = await post('lease-user', 'key-lease');
-    expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(replay.body.id).toBe(accepted.body.id);
+    expect(keys).toEqual([{ state: 'COMPLETED', order_id: responses[0].body.id }]);
+  });
+
+  it('takes over a lapsed IN_FLIGHT row an older replica left behind, but never a leased one (rolling upgrade)', async () => {
+    const claimRow = (key: string, leased: boolean) =>
+      system.db.query(
+        `INSERT INTO gateway.idempotency_keys (user_id, key, fingerprint, state, locked_until)
+         VALUES ('legacy-user', $1, $2, 'IN_FLIGHT', now() + $3 * interval '1 second')`,
+        [key, requestFingerprint('POST', '/orders', body), leased ? 30 : -1],
+      );
+    await claimRow('key-legacy-leased', true);
+    await claimRow('key-legacy-lapsed', false);
+
+    expectProblem(await post('legacy-user', 'key-legacy-leased'), 409);
+    // The 409 freed this request's Redis claim: the older replica's row is what keeps the key.
+    expect((await claimOf('legacy-user', 'key-legacy-leased')).value).toBeNull();
+    const takenOver = await post('legacy-user', 'key-legacy-lapsed');
+    expect(takenOver.status).toBe(202);
+    expect(takenOver.headers['idempotent-replayed']).toBeUndefined();
+    expect(await ordersOf('legacy-user')).toEqual([{ id: takenOver.body.id }]);
+    const { rows } = await system.db.query("SELECT key, state, order_id FROM gateway.idempotency_keys WHERE user_id = 'legacy-user' ORDER BY key");
+    expect(rows).toEqual([
+      { key: 'key-legacy-lapsed', state: 'COMPLETED', order_id: takenOver.body.id },
+      { key: 'key-legacy-leased', state: 'IN_FLIGHT', order_id: null },
+    ]);
+  });
+
+  it('frees the key when the request fails after claiming it: a 400, then the corrected retry with the same key is accepted', async () => {
+    expectProblem(await post('retry-user', 'key-retry', { items: [{ sku: 'IDEM-1', quantity: 0 }] }), 400);
+    expect((await claimOf('retry-user', 'key-retry')).value).toBeNull();
+    expect((await system.http().get('/metrics')).text).toMatch(/gateway_idempotency_claims_released_total [1-9]/);
+    const unknown = await post('retry-user', 'key-retry', { items: [{ sku: 'IDEM-NONE', quantity: 1 }] });
+    expect(expectProblem(unknown, 422).type).toMatch(/unknown-sku$/);
+    expect((await claimOf('retry-user', 'key-retry')).value).toBeNull();
+
+    const corrected = await post('retry-user', 'key-retry');
+    expect(corrected.status).toBe(202);
+    expect(corrected.headers['idempotent-replayed']).toBeUndefined();
+    expect(await ordersOf('retry-user')).toEqual([{ id: corrected.body.id }]);
+    // A success keeps its claim until the lease lapses: a repeat goes straight to the stored answer.
+    const claim = await claimOf('retry-user', 'key-retry');
+    expect(claim.value).toBe(requestFingerprint('POST', '/orders', body));
+    expect(claim.ttl).toBeGreaterThan(0);
+  });
+
+  it('captures the price the catalog has when the order is written, even after a price change between two orders', async () => {
+    await system.createProduct({ sku: 'IDEM-REPRICE', priceCents: 1000, initialStock: 1_000 });
+    const order = (key: string) => post('price-user', key, { items: [{ sku: 'IDEM-REPRICE', quantity: 2 }], paymentMethod: 'pm_card_timeout' });
+    const before = await order('key-price-1');
+    expect(before.body).toMatchObject({ items: [{ sku: 'IDEM-REPRICE', unitPriceCents: 1000 }], totalCents: 2000 });
+
+    // The gateway remembers 1000; the admin reprices to 1250 (inventory owns the price; the gateway's catalog copy follows).
+    const repriced = await system.http().patch('/admin/products/IDEM-REPRICE').set('authorization', `Bearer ${system.adminToken()}`).send({ priceCents: 1250 });
+    expect(repriced.status).toBe(200);
+    const after = await order('key-price-2');
+    expect(after.status).toBe(202);
+    expect(after.body).toMatchObject({ items: [{ sku: 'IDEM-REPRICE', unitPriceCents: 1250 }], totalCents: 2500 });
+    const { rows } = await system.db.query(
+      'SELECT o.total_cents::int AS total, i.unit_price_cents::int AS price FROM gateway.orders o JOIN gateway.order_items i ON i.order_id = o.id WHERE o.id = $1',
+      [after.body.id],
+    );
+    expect(rows).toEqual([{ total: 2500, price: 1250 }]);
+    const metrics = await system.http().get('/metrics');
+    expect(metrics.text).toMatch(/gateway_price_memory_refreshes_total\{reason="stale"\} [1-9]/);
   });
 
   it('creates exactly one order for 20 concurrent requests with one key; the rest are 409 or replays', async () => {
@@ -185,6 +272,8 @@ describe('gateway idempotency keys', () => {
 
     const orders = await ordersOf('race-user');
     expect(orders).toEqual([{ id: accepted[0].body.id }]);
+    // The repeats met the first request's claim in Redis.
+    expect((await system.http().get('/metrics')).text).toMatch(/gateway_idempotency_claims_total\{claim="held"\} [1-9]/);
     const { rows: keys } = await system.db.query("SELECT state, order_id FROM gateway.idempotency_keys WHERE user_id = 'race-user'");
     expect(keys).toEqual([{ state: 'COMPLETED', order_id: accepted[0].body.id }]);
   });
@@ -249,6 +338,9 @@ describe('gateway idempotency keys', () => {
       await system.db.query(
         "UPDATE gateway.idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = 'retention-user' AND key = 'key-old'",
       );
+      // 25 hours on, the request's 30 s in-flight claim in Redis has long lapsed too.
+      const redis = new Redis(TEST_ENV.redisUrl);
+      await redis.del(`${system.prefix}idempotency:{retention-user}:key-old`).finally(() => redis.quit());
       await system.db.query(
         "UPDATE gateway.idempotency_keys SET created_at = now() - interval '23 hours' WHERE user_id = 'retention-user' AND key = 'key-recent'",
       );

@@ -81,6 +81,21 @@ describe('gateway rate limit on order creation', () => {
     expect(await ordersOf('eager')).toBe(LIMIT);
   });
 
+  it('claims nothing for a refused request: its Idempotency-Key stays free for the retry', async () => {
+    const refused = await request(system.gatewayUrl)
+      .post('/orders')
+      .set('authorization', `Bearer ${system.token('eager')}`)
+      .set('idempotency-key', 'refused-key')
+      .send({ items: [{ sku: 'RATE-1', quantity: 1 }] });
+    expectProblem(refused, 429);
+    const redis = new Redis(TEST_ENV.redisUrl);
+    try {
+      expect(await redis.exists(`${system.prefix}idempotency:{eager}:refused-key`)).toBe(0);
+    } finally {
+      await redis.quit();
+    }
+  });
+
   it('counts per user: another user is not affected', async () => {
     expect((await placeOrder(system.gatewayUrl, 'patient')).status).toBe(202);
   });
@@ -128,6 +143,24 @@ describe('gateway rate limit on order creation', () => {
       expect(statuses).toEqual(Array(LIMIT + 1).fill(202));
       const metrics = await request(url).get('/metrics');
       expect(metrics.text).toMatch(/gateway_rate_limit_unavailable_total \d+/);
+
+      // No claim in Redis then: PostgreSQL alone keeps each key to one order, however often it is sent.
+      const send = () =>
+        request(url)
+          .post('/orders')
+          .set('authorization', `Bearer ${system.token('redisless')}`)
+          .set('idempotency-key', 'redisless-once')
+          .send({ items: [{ sku: 'RATE-1', quantity: 2 }], paymentMethod: 'pm_card_timeout' });
+      const [first, ...repeats] = await Promise.all([send(), send(), send()]);
+      const responses = [first, ...repeats];
+      expect(responses.map((response) => response.status)).toEqual([202, 202, 202]);
+      expect(responses.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+      expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
+      const { rows } = await system.db.query(
+        "SELECT count(*)::int AS n FROM gateway.orders o JOIN gateway.idempotency_keys k ON k.order_id = o.id WHERE k.user_id = 'redisless' AND k.key = 'redisless-once'",
+      );
+      expect(rows[0].n).toBe(1);
+      expect(await ordersOf('redisless')).toBe(LIMIT + 2);
     } finally {
       await blind.close().catch(() => undefined);
     }
@@ -136,8 +169,9 @@ describe('gateway rate limit on order creation', () => {
   it('keeps its window in Redis under the deployment’s key prefix, and slides', async () => {
     const redis = new Redis(TEST_ENV.redisUrl);
     try {
-      expect(await redis.zcard(`${system.prefix}ratelimit:orders:eager`)).toBe(LIMIT);
-      expect(await redis.pttl(`${system.prefix}ratelimit:orders:eager`)).toBeGreaterThan(0);
+      // {eager}: the hash tag the user's idempotency claims share, so one script touches one slot.
+      expect(await redis.zcard(`${system.prefix}ratelimit:orders:{eager}`)).toBe(LIMIT);
+      expect(await redis.pttl(`${system.prefix}ratelimit:orders:{eager}`)).toBeGreaterThan(0);
     } finally {
       await redis.quit();
     }
