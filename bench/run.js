@@ -17,7 +17,7 @@ const { existsSync, mkdirSync, writeFileSync, readFileSync, rmSync, mkdtempSync,
 const { cpus, totalmem, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const net = require('node:net');
-const { APP_ROOT, BenchStack, ROOT, round, sleep, BROKERS, processStats } = require('./lib/stack');
+const { APP_ROOT, BenchStack, ROOT, round, sleep, BROKERS, processStats, postgresCpuSeconds } = require('./lib/stack');
 const { pgVersionAndSettings } = require('./lib/pgbench');
 const { intakeScenario, processesScenario } = require('./scenarios/intake');
 const { settleScenario, costCurveScenario, settleWindow, backlogDrain } = require('./scenarios/settle');
@@ -260,14 +260,16 @@ async function main() {
           await stack.processes.inventory.stop();
           await stack.processes.payment.stop();
           progress(`${variant.label} round ${r}/${rounds}: intake max, gateway alone`);
-          // With the gateway's CPU per accepted order (from /proc), as scenario 1 measures it. (Postgres's is
-          // not taken here: `ps` loses the CPU of backends that exit, and the box's other work shares it.)
+          // With the gateway's and PostgreSQL's CPU per accepted order (from /proc), as scenario 1 measures it
+          // (PostgreSQL's includes whatever else the box asks of it meanwhile).
           const gatewayCpuBefore = processStats(stack.processes.gateway.pid)?.cpuSeconds ?? 0;
+          const postgresCpuBefore = postgresCpuSeconds();
           const alone = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `cmp-alone-${r}-${Date.now()}` }), connections: 64, duration: CONFIG.intake.ladderSeconds });
           const accepted = alone.statusCodes['202'] ?? 0;
           const gatewayCpuSeconds = (processStats(stack.processes.gateway.pid)?.cpuSeconds ?? 0) - gatewayCpuBefore;
           const aloneGatewayCpuMsPerOrder = accepted ? round((1000 * gatewayCpuSeconds) / accepted, 3) : null;
-          return { aloneGatewayCpuMsPerOrder, intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes, backlogSettleRate: backlog.settleRate, cpuMsPerOrder: backlog.cpuMsPerOrder, backlog };
+          const alonePostgresCpuMsPerOrder = accepted ? round((1000 * (postgresCpuSeconds() - postgresCpuBefore)) / accepted, 3) : null;
+          return { aloneGatewayCpuMsPerOrder, alonePostgresCpuMsPerOrder, intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes, backlogSettleRate: backlog.settleRate, cpuMsPerOrder: backlog.cpuMsPerOrder, backlog };
         });
         raw[variant.label].push(figures);
       }
@@ -282,6 +284,7 @@ async function main() {
       backlogSettleRate: median(raw[label].map((f) => f.backlogSettleRate)),
       cpuMsPerOrder: median(raw[label].map((f) => f.cpuMsPerOrder.total)),
       aloneGatewayCpuMsPerOrder: median(raw[label].map((f) => f.aloneGatewayCpuMsPerOrder)),
+      alonePostgresCpuMsPerOrder: median(raw[label].map((f) => f.alonePostgresCpuMsPerOrder)),
       runs: raw[label],
     }));
     save();
