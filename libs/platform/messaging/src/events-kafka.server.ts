@@ -15,7 +15,7 @@ import {
 import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isTransientError, retryBackoffMs, sleep } from '@orders/platform-async';
-import { ConsumerSpan, counter, histogram, LATENCY_BUCKETS, startConsumerSpan, withConsumerSpan } from '@orders/platform-observability';
+import { ConsumerSpan, counter, gauge, histogram, LATENCY_BUCKETS, startConsumerSpan, withConsumerSpan } from '@orders/platform-observability';
 import { planGroups } from './batch-plan';
 import { BatchHandlerExtras } from './event-batch';
 import { GroupCommitQueue } from './group-commit';
@@ -51,9 +51,14 @@ const unitLanes = histogram({
   labelNames: ['service'],
   buckets: [1, 2, 3, 4, 6, 8, 12],
 });
+const groupCommitWaiting = gauge({
+  name: 'kafka_group_commit_waiting_units',
+  help: 'Lane units waiting for the next group-commit transaction',
+  labelNames: ['service'],
+});
 const groupCommitFallbacks = counter({
-  name: 'kafka_group_commit_fallbacks_total',
-  help: 'Combined transactions that failed, after which each lane handled its own unit alone',
+  name: 'kafka_group_commit_fallback_units_total',
+  help: 'Lane units handled on their own, as without group commit, after the combined transaction they were in failed',
   labelNames: ['service'],
 });
 const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent to a dead-letter topic', labelNames: ['service', 'topic'] });
@@ -111,6 +116,11 @@ interface FirstAttempt {
  *   in per-key order, to the `@OnEventBatch(eventName, inbox)` batch handlers inside one
  *   transaction (TransactionalEvents.processBatch: one inbox insert, set-based effects, one
  *   outbox insert, one commit); the offset is committed after that commit;
+ * - **group commit** (issue 17): the units that several lanes have ready at the same time go
+ *   in one transaction (GroupCommitQueue: at most KAFKA_GROUP_COMMIT_IN_FLIGHT at once, the
+ *   next one takes every waiting unit), so a steady trickle of tiny lane batches pays one
+ *   BEGIN/COMMIT for all of them; each lane awaits its own unit before committing its offsets.
+ *   If a combined transaction fails, each lane's unit takes the path below on its own;
  * - **one bad message never holds the batch**: a unit that fails for a reason other than a
  *   dependency being away is split in halves, recursively, until the failing message stands
  *   alone; that one is retried a few times with backoff, then dead-lettered; the others
@@ -156,6 +166,9 @@ export class EventsKafkaServer extends ServerKafka {
           commit: (parts) => this.applyUnit(parts),
           size: (part) => part.items.length,
           isLive: (part) => !this.closing && part.lane.isLive(),
+          onWaiting: (count) => {
+            groupCommitWaiting.set({ service: settings.service }, count);
+          },
         },
       );
     }

@@ -46,18 +46,31 @@ function harness(maxInFlight: number, maxMessages = 10) {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('GroupCommitQueue', () => {
-  it('starts a unit at once, alone, when no transaction is in flight', () => {
-    const { submit, taken } = harness(1);
+  it('starts a unit when idle without waiting for another one (at the end of the event-loop turn)', async () => {
+    const { submit, taken } = harness(2);
     submit('a');
+    await settle();
     expect(taken()).toEqual([['a']]);
+  });
+
+  it('gathers the units submitted in the same turn (the lanes of one fetch) into one transaction', async () => {
+    const { submit, taken } = harness(2);
+    submit('a');
+    submit('b');
+    submit('c');
+    await settle();
+    expect(taken()).toEqual([['a', 'b', 'c']]);
   });
 
   it('queues what arrives while the bound is reached, then takes all of it in arrival order in one transaction', async () => {
     const { submit, taken, transactions, outcomes } = harness(1);
     submit('a');
+    await settle();
     submit('b');
     submit('c');
+    await settle();
     submit('d');
+    await settle();
     expect(taken()).toEqual([['a']]);
     transactions[0].finish();
     await settle();
@@ -72,9 +85,13 @@ describe('GroupCommitQueue', () => {
   it('never runs more than maxInFlight transactions at once', async () => {
     const { submit, taken, transactions, mostRunning } = harness(2);
     submit('a');
+    await settle();
     submit('b');
+    await settle();
     submit('c');
+    await settle();
     submit('d');
+    await settle();
     expect(taken()).toEqual([['a'], ['b']]);
     transactions[1].finish();
     await settle();
@@ -85,6 +102,7 @@ describe('GroupCommitQueue', () => {
   it('caps a transaction at maxMessages in all, and a unit larger than the cap still goes, alone', async () => {
     const { submit, taken, transactions } = harness(1, 10);
     submit('first');
+    await settle();
     submit('four', 4);
     submit('five', 5);
     submit('two', 2);
@@ -104,21 +122,20 @@ describe('GroupCommitQueue', () => {
     const { submit, transactions, outcomes, taken } = harness(1);
     submit('a');
     submit('b');
-    submit('c');
-    transactions[0].finish();
     await settle();
     const error = new Error('deadlock');
-    submit('d');
-    transactions[1].finish(error);
+    submit('c');
+    transactions[0].finish(error);
     await settle();
+    expect(outcomes.get('a')).toEqual({ kind: 'failed', error, alone: false });
     expect(outcomes.get('b')).toEqual({ kind: 'failed', error, alone: false });
-    expect(outcomes.get('c')).toEqual({ kind: 'failed', error, alone: false });
-    expect(taken()[2]).toEqual(['d']);
+    expect(taken()).toEqual([['a', 'b'], ['c']]);
   });
 
   it('says alone: true when the failed transaction held that unit only (its own first attempt)', async () => {
     const { submit, transactions, outcomes } = harness(1);
     submit('a');
+    await settle();
     const error = new Error('bad message');
     transactions[0].finish(error);
     await settle();
@@ -128,6 +145,7 @@ describe('GroupCommitQueue', () => {
   it('abandons a waiting unit whose lane went away (revoked, stopping) instead of applying it', async () => {
     const { submit, transactions, outcomes, taken } = harness(1);
     submit('a');
+    await settle();
     const gone = submit('b');
     submit('c');
     gone.live = false;

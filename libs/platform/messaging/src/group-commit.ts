@@ -23,6 +23,8 @@ export interface GroupCommitHooks<U> {
   commit: (units: U[]) => Promise<void>;
   size: (unit: U) => number;
   isLive: (unit: U) => boolean;
+  /** Called with the number of waiting units whenever it changes (a metric). */
+  onWaiting?: (count: number) => void;
 }
 
 interface Waiting<U> {
@@ -32,14 +34,18 @@ interface Waiting<U> {
 
 /**
  * Classic group commit for the units that the consumer's partition lanes have ready at the same
- * time: with fewer than `maxInFlight` transactions running, a submitted unit starts at once (no
- * added latency when idle); otherwise it waits, and the next transaction to start takes every
- * waiting unit, in arrival order, up to `maxMessages` in all. Each submitter awaits its own
- * unit's outcome, so a lane submits its next unit only after the previous one finished.
+ * time: with fewer than `maxInFlight` transactions running, a submitted unit starts in the same
+ * event-loop turn's end (setImmediate: no timer, no added latency when idle), together with the
+ * units of the other lanes submitted in that turn (kafkajs hands a fetch's partition batches to
+ * its workers synchronously, one after the other: without that, the first lane of every fetch
+ * would go alone). Otherwise it waits, and the next transaction to start takes every waiting
+ * unit, in arrival order, up to `maxMessages` in all. Each submitter awaits its own unit's
+ * outcome, so a lane submits its next unit only after the previous one finished.
  */
 export class GroupCommitQueue<U> {
   private readonly waiting: Array<Waiting<U>> = [];
   private inFlight = 0;
+  private startScheduled = false;
 
   constructor(
     private readonly options: GroupCommitOptions,
@@ -56,7 +62,14 @@ export class GroupCommitQueue<U> {
   submit(unit: U): Promise<GroupCommitOutcome> {
     return new Promise((resolve) => {
       this.waiting.push({ unit, resolve });
-      this.startWhatFits();
+      this.hooks.onWaiting?.(this.waiting.length);
+      if (this.startScheduled) return;
+      this.startScheduled = true;
+      setImmediate(() => {
+        this.startScheduled = false;
+        this.startWhatFits();
+        this.hooks.onWaiting?.(this.waiting.length);
+      });
     });
   }
 
@@ -99,5 +112,6 @@ export class GroupCommitQueue<U> {
     this.inFlight--;
     for (const waiting of taken) waiting.resolve(outcome);
     this.startWhatFits();
+    this.hooks.onWaiting?.(this.waiting.length);
   }
 }
