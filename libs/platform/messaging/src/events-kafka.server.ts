@@ -51,10 +51,10 @@ const unitLanes = histogram({
   labelNames: ['service'],
   buckets: [1, 2, 3, 4, 6, 8, 12],
 });
-const groupCommitWaiting = gauge({
-  name: 'kafka_group_commit_waiting_units',
-  help: 'Lane units waiting for the next group-commit transaction',
-  labelNames: ['service'],
+const groupCommitUnits = gauge({
+  name: 'kafka_group_commit_units',
+  help: 'Lane units in the group commit: waiting for the next transaction, or committing in a running one',
+  labelNames: ['service', 'state'],
 });
 const groupCommitFallbacks = counter({
   name: 'kafka_group_commit_fallback_units_total',
@@ -172,8 +172,9 @@ export class EventsKafkaServer extends ServerKafka {
           commit: (parts) => this.applyUnit(parts),
           size: (part) => part.items.length,
           isLive: (part) => !this.closing && part.lane.isLive(),
-          onWaiting: (count) => {
-            groupCommitWaiting.set({ service: settings.service }, count);
+          onChange: ({ waiting, committing }) => {
+            groupCommitUnits.set({ service: settings.service, state: 'waiting' }, waiting);
+            groupCommitUnits.set({ service: settings.service, state: 'committing' }, committing);
           },
         },
       );

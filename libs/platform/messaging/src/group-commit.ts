@@ -23,8 +23,8 @@ export interface GroupCommitHooks<U> {
   commit: (units: U[]) => Promise<void>;
   size: (unit: U) => number;
   isLive: (unit: U) => boolean;
-  /** Called with the number of waiting units whenever it changes (a metric). */
-  onWaiting?: (count: number) => void;
+  /** Called with the units waiting and the units in running transactions when they change (metrics). */
+  onChange?: (state: { waiting: number; committing: number }) => void;
 }
 
 interface Waiting<U> {
@@ -45,6 +45,7 @@ interface Waiting<U> {
 export class GroupCommitQueue<U> {
   private readonly waiting: Array<Waiting<U>> = [];
   private inFlight = 0;
+  private unitsInFlight = 0;
   private startScheduled = false;
 
   constructor(
@@ -62,13 +63,12 @@ export class GroupCommitQueue<U> {
   submit(unit: U): Promise<GroupCommitOutcome> {
     return new Promise((resolve) => {
       this.waiting.push({ unit, resolve });
-      this.hooks.onWaiting?.(this.waiting.length);
+      this.reportChange();
       if (this.startScheduled) return;
       this.startScheduled = true;
       setImmediate(() => {
         this.startScheduled = false;
         this.startWhatFits();
-        this.hooks.onWaiting?.(this.waiting.length);
       });
     });
   }
@@ -78,6 +78,11 @@ export class GroupCommitQueue<U> {
       const taken = this.take();
       if (taken.length > 0) void this.run(taken);
     }
+    this.reportChange();
+  }
+
+  private reportChange(): void {
+    this.hooks.onChange?.({ waiting: this.waiting.length, committing: this.unitsInFlight });
   }
 
   /** The waiting units of live lanes, oldest first, up to maxMessages (the first one always). */
@@ -102,6 +107,7 @@ export class GroupCommitQueue<U> {
 
   private async run(taken: Array<Waiting<U>>): Promise<void> {
     this.inFlight++;
+    this.unitsInFlight += taken.length;
     let outcome: GroupCommitOutcome;
     try {
       await this.hooks.commit(taken.map((waiting) => waiting.unit));
@@ -110,8 +116,8 @@ export class GroupCommitQueue<U> {
       outcome = { kind: 'failed', error, alone: taken.length === 1 };
     }
     this.inFlight--;
+    this.unitsInFlight -= taken.length;
     for (const waiting of taken) waiting.resolve(outcome);
     this.startWhatFits();
-    this.hooks.onWaiting?.(this.waiting.length);
   }
 }
