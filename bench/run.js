@@ -12,6 +12,8 @@
 //   BENCH_BASELINE_DIR  instead of a ref: a checkout with its dist/ built (the "before")
 //   BENCH_EXPERIMENT_DIR  a checkout (built) with an experimental change, compared against BENCH_APP_ROOT
 //   BENCH_APP_ROOT      run the services from another checkout's dist/ (the "after"; default: here)
+//   BENCH_COMPARE_ENVS  more "after" variants in the before/after, each with service settings:
+//                       variants separated by ';', settings by ',' (e.g. KAFKA_GROUP_COMMIT_IN_FLIGHT=1)
 const { execFileSync, execSync } = require('node:child_process');
 const { existsSync, mkdirSync, writeFileSync, readFileSync, rmSync, mkdtempSync, symlinkSync } = require('node:fs');
 const { cpus, totalmem, loadavg, tmpdir } = require('node:os');
@@ -244,17 +246,29 @@ async function main() {
       process.env.BENCH_EXPERIMENT_DIR
         ? { label: `experiment (${process.env.BENCH_EXPERIMENT_DIR.replace(ROOT + '/', '')})`, root: process.env.BENCH_EXPERIMENT_DIR }
         : { label: `after (${results.machine.gitCommit}${results.machine.gitDirty ? ' + working-tree changes' : ''})`, root: APP_ROOT },
+      ...(process.env.BENCH_COMPARE_ENVS ?? '')
+        .split(';')
+        .filter(Boolean)
+        .map((settings) => ({
+          label: `after (${results.machine.gitCommit}, ${settings})`,
+          root: APP_ROOT,
+          env: Object.fromEntries(settings.split(',').map((setting) => setting.split('='))),
+        })),
     ];
     const raw = Object.fromEntries(variants.map((v) => [v.label, []]));
     for (let r = 1; r <= rounds; r++) {
       for (const variant of variants) {
-        const figures = await withStack({ name: variant.label, root: variant.root }, async (stack) => {
+        const figures = await withStack({ name: variant.label, root: variant.root, env: variant.env }, async (stack) => {
           const { sku, tokens } = await prepareSaga(stack);
           progress(`${variant.label} round ${r}/${rounds}: intake max`);
           const intake = await run({ url: stack.gatewayUrl, requests: orderRequests({ tokens, sku, runId: `cmp-${r}-${Date.now()}` }), connections: 64, duration: CONFIG.intake.ladderSeconds });
           await stack.waitTerminal(new Date(0), 0, 180_000, ({ total, terminal }) => progress(`${variant.label}: draining ${terminal}/${total} terminal`));
           const drain = await settleWindow({ stack, sku, tokens, rate: null, seconds: CONFIG.settle.drainSeconds, progress, label: `${variant.label} drain` });
           const half = await settleWindow({ stack, sku, tokens, rate: 250, seconds: CONFIG.settle.seconds, progress, label: `${variant.label} 250/s` });
+          // Issue 17's steady point: 500/s offered (open model), p50/p99 202 → terminal, Node CPU per order.
+          const at500 = await settleWindow({ stack, sku, tokens, rate: 500, seconds: CONFIG.settle.seconds, progress, label: `${variant.label} 500/s` });
+          const accepted500 = at500.intake.statusCodes['202'] ?? 0;
+          const cpuAt500 = Object.fromEntries(['gateway', 'inventory', 'payment'].map((name) => [name, round((1000 * (at500.processes[name]?.cpuSeconds ?? 0)) / Math.max(1, accepted500), 3)]));
           const backlog = await backlogDrain({ stack, sku, tokens, seconds: CONFIG.settle.backlogSeconds, progress, label: `${variant.label} backlog` });
           // Last, as in scenario 1: the gateway alone (the saga's consumers no longer share the cores).
           await stack.processes.inventory.stop();
@@ -269,7 +283,7 @@ async function main() {
           const gatewayCpuSeconds = (processStats(stack.processes.gateway.pid)?.cpuSeconds ?? 0) - gatewayCpuBefore;
           const aloneGatewayCpuMsPerOrder = accepted ? round((1000 * gatewayCpuSeconds) / accepted, 3) : null;
           const alonePostgresCpuMsPerOrder = accepted ? round((1000 * (postgresCpuSeconds() - postgresCpuBefore)) / accepted, 3) : null;
-          return { aloneGatewayCpuMsPerOrder, alonePostgresCpuMsPerOrder, intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, processesAtDrain: drain.processes, backlogSettleRate: backlog.settleRate, cpuMsPerOrder: backlog.cpuMsPerOrder, backlog };
+          return { aloneGatewayCpuMsPerOrder, alonePostgresCpuMsPerOrder, intakeMax: intake.achievedRps, intakeP99AtMax: intake.p99Ms, intakeAloneMax: alone.achievedRps, intakeAloneP99: alone.p99Ms, settleCapacity: drain.settle.settleRate, settleP99At250: half.settle.p99Ms, settleP50At250: half.settle.p50Ms, intakeAt500: at500.intake.achievedRps, settleP50At500: at500.settle.p50Ms, settleP99At500: at500.settle.p99Ms, sustainedAt500: at500.sustained, cpuMsPerOrderAt500: cpuAt500, processesAtDrain: drain.processes, backlogSettleRate: backlog.settleRate, cpuMsPerOrder: backlog.cpuMsPerOrder, backlog };
         });
         raw[variant.label].push(figures);
       }
@@ -281,6 +295,11 @@ async function main() {
       settleCapacity: median(raw[label].map((f) => f.settleCapacity)),
       settleP50At250: median(raw[label].map((f) => f.settleP50At250)),
       settleP99At250: median(raw[label].map((f) => f.settleP99At250)),
+      intakeAt500: median(raw[label].map((f) => f.intakeAt500)),
+      settleP50At500: median(raw[label].map((f) => f.settleP50At500)),
+      settleP99At500: median(raw[label].map((f) => f.settleP99At500)),
+      cpuMsPerOrderAt500: Object.fromEntries(['gateway', 'inventory', 'payment'].map((name) => [name, median(raw[label].map((f) => f.cpuMsPerOrderAt500[name]))])),
+      cpuMsPerOrderByService: Object.fromEntries(['gateway', 'inventory', 'payment'].map((name) => [name, median(raw[label].map((f) => f.cpuMsPerOrder[name]))])),
       backlogSettleRate: median(raw[label].map((f) => f.backlogSettleRate)),
       cpuMsPerOrder: median(raw[label].map((f) => f.cpuMsPerOrder.total)),
       aloneGatewayCpuMsPerOrder: median(raw[label].map((f) => f.aloneGatewayCpuMsPerOrder)),

@@ -158,6 +158,17 @@ export class ServiceConfig {
   KAFKA_PARTITIONS_CONCURRENTLY = 6;
 
   /**
+   * Group commit of the consumer: transactions at once that each apply the units every partition
+   * lane has ready at that moment (one BEGIN/COMMIT for several lanes' small batches); 0: off,
+   * each lane commits its own units.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  KAFKA_GROUP_COMMIT_IN_FLIGHT = 2;
+
+  /**
    * HTTP server bounds, so a slow or stalled client cannot hold a connection forever:
    * the request head must arrive within HTTP_HEADERS_TIMEOUT_MS and the whole request
    * (head and body) within HTTP_REQUEST_TIMEOUT_MS, else 408 and the connection closes;

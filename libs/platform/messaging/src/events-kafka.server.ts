@@ -15,9 +15,10 @@ import {
 import { Consumer, EachBatchPayload, IHeaders, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isTransientError, retryBackoffMs, sleep } from '@orders/platform-async';
-import { ConsumerSpan, counter, histogram, LATENCY_BUCKETS, startConsumerSpan, withConsumerSpan } from '@orders/platform-observability';
+import { ConsumerSpan, counter, gauge, histogram, LATENCY_BUCKETS, startConsumerSpan, withConsumerSpan } from '@orders/platform-observability';
 import { planGroups } from './batch-plan';
 import { BatchHandlerExtras } from './event-batch';
+import { GroupCommitQueue } from './group-commit';
 import { createKafka } from './kafka-client';
 import { MessagingSettings } from './messaging-settings';
 import { BatchOutcome, ConsumedGroup, TransactionalEvents } from './transactional-events';
@@ -44,10 +45,32 @@ const unitSplits = counter({
   help: 'Units of work split in halves to isolate a failing message',
   labelNames: ['service'],
 });
+const unitLanes = histogram({
+  name: 'kafka_unit_of_work_lanes',
+  help: 'Partition lanes whose units one transaction applied together (group commit)',
+  labelNames: ['service'],
+  buckets: [1, 2, 3, 4, 6, 8, 12],
+});
+const groupCommitUnits = gauge({
+  name: 'kafka_group_commit_units',
+  help: 'Lane units in the group commit: waiting for the next transaction, or committing in a running one',
+  labelNames: ['service', 'state'],
+});
+const groupCommitFallbacks = counter({
+  name: 'kafka_group_commit_fallback_units_total',
+  help: 'Lane units handled on their own, as without group commit, after the combined transaction they were in failed',
+  labelNames: ['service'],
+});
 const deadLettered = counter({ name: 'dlq_messages_total', help: 'Messages sent to a dead-letter topic', labelNames: ['service', 'topic'] });
 
 /** Most messages one unit of work (one transaction) takes from a lane batch. */
 const MAX_UNIT_SIZE = 500;
+/**
+ * A lane unit this large already spreads its transaction's fixed costs thin: it goes on its own
+ * at once, beside the others, as without group commit (a backlog drains with every lane's
+ * transaction in parallel; the group commit is for the trickle of small batches at steady load).
+ */
+const GROUP_COMMIT_BELOW = 100;
 
 type Handler = MessageHandler & { extras?: Partial<BatchHandlerExtras> };
 
@@ -72,6 +95,19 @@ interface Lane {
   partition: number;
   heartbeat: () => Promise<void>;
   pause: EachBatchPayload['pause'];
+  /** Still this member's partition, consumer running: its offsets may still be committed. */
+  isLive: () => boolean;
+}
+
+/** One lane's messages for a transaction (alone, or with other lanes' under group commit). */
+interface LaneUnit {
+  lane: Lane;
+  items: Decoded[];
+}
+
+/** An attempt already made on exactly this unit, which failed with `error`. */
+interface FirstAttempt {
+  error: unknown;
 }
 
 /**
@@ -86,6 +122,11 @@ interface Lane {
  *   in per-key order, to the `@OnEventBatch(eventName, inbox)` batch handlers inside one
  *   transaction (TransactionalEvents.processBatch: one inbox insert, set-based effects, one
  *   outbox insert, one commit); the offset is committed after that commit;
+ * - **group commit** (issue 17): the units that several lanes have ready at the same time go
+ *   in one transaction (GroupCommitQueue: at most KAFKA_GROUP_COMMIT_IN_FLIGHT at once, the
+ *   next one takes every waiting unit), so a steady trickle of tiny lane batches pays one
+ *   BEGIN/COMMIT for all of them; each lane awaits its own unit before committing its offsets.
+ *   If a combined transaction fails, each lane's unit takes the path below on its own;
  * - **one bad message never holds the batch**: a unit that fails for a reason other than a
  *   dependency being away is split in halves, recursively, until the failing message stands
  *   alone; that one is retried a few times with backoff, then dead-lettered; the others
@@ -98,6 +139,8 @@ export class EventsKafkaServer extends ServerKafka {
   protected override readonly logger = new Logger(EventsKafkaServer.name);
   private closing = false;
   private readonly handlersByType = new Map<string, Handler | null>();
+  /** Unset: group commit off, each lane applies its own units (KAFKA_GROUP_COMMIT_IN_FLIGHT=0). */
+  private readonly groupCommit?: GroupCommitQueue<LaneUnit>;
 
   constructor(
     private readonly settings: MessagingSettings,
@@ -122,6 +165,20 @@ export class EventsKafkaServer extends ServerKafka {
       subscribe: { fromBeginning: true },
       run: { partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently },
     });
+    if (settings.groupCommitInFlight > 0) {
+      this.groupCommit = new GroupCommitQueue<LaneUnit>(
+        { maxInFlight: settings.groupCommitInFlight, maxMessages: MAX_UNIT_SIZE },
+        {
+          commit: (parts) => this.applyUnit(parts),
+          size: (part) => part.items.length,
+          isLive: (part) => !this.closing && part.lane.isLive(),
+          onChange: ({ waiting, committing }) => {
+            groupCommitUnits.set({ service: settings.service, state: 'waiting' }, waiting);
+            groupCommitUnits.set({ service: settings.service, state: 'committing' }, committing);
+          },
+        },
+      );
+    }
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- ServerKafka's signature, overridden
@@ -153,11 +210,18 @@ export class EventsKafkaServer extends ServerKafka {
    */
   async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const lane: Lane = { topic: batch.topic, partition: batch.partition, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() };
+    const lane: Lane = {
+      topic: batch.topic,
+      partition: batch.partition,
+      heartbeat: () => payload.heartbeat(),
+      pause: () => payload.pause(),
+      isLive: () => payload.isRunning() && !payload.isStale(),
+    };
     for (let start = 0; start < batch.messages.length; start += MAX_UNIT_SIZE) {
-      if (!payload.isRunning() || payload.isStale()) return;
+      if (!lane.isLive()) return;
       const messages = batch.messages.slice(start, start + MAX_UNIT_SIZE);
-      await this.handleMessages(lane, messages);
+      // Not all handled: the lane went away while its unit waited; offsets stay uncommitted.
+      if (!(await this.handleMessages(lane, messages))) return;
       payload.resolveOffset(messages[messages.length - 1].offset);
       await payload.commitOffsetsIfNecessary();
       // kafkajs sends a heartbeat only when heartbeatInterval has passed: cheap to call often.
@@ -190,8 +254,11 @@ export class EventsKafkaServer extends ServerKafka {
     return this.producer;
   }
 
-  /** Decodes the messages, dead-letters what breaks the contract, and runs the rest in units. */
-  private async handleMessages(lane: Lane, messages: KafkaMessage[]): Promise<void> {
+  /**
+   * Decodes the messages, dead-letters what breaks the contract, and runs the rest in units.
+   * False if the lane went away before all were handled (its offsets must not be committed).
+   */
+  private async handleMessages(lane: Lane, messages: KafkaMessage[]): Promise<boolean> {
     let unit: Decoded[] = [];
     const ignored = new Map<string, number>();
     for (const message of messages) {
@@ -221,26 +288,59 @@ export class EventsKafkaServer extends ServerKafka {
         continue;
       }
       // A per-message handler: what came before it first, in offset order.
-      await this.runUnit(lane, unit);
+      if (!(await this.commitUnit(lane, unit))) return false;
       unit = [];
       await this.runAlone(lane, decoded, () => this.invokeOne(lane, decoded));
     }
-    await this.runUnit(lane, unit);
+    if (!(await this.commitUnit(lane, unit))) return false;
     for (const [eventType, count] of ignored) {
       consumed.inc({ service: this.settings.service, topic: lane.topic, event_type: eventType, outcome: 'ignored' }, count);
     }
+    return true;
+  }
+
+  /**
+   * A lane's unit, through the group commit (one transaction with the units other lanes have
+   * ready at the same time) when it is on. Only the happy path is combined: if the combined
+   * transaction fails, this unit takes today's path on its own (runUnit: bisection, waiting
+   * out a dependency, dead letters). False if the lane went away before the unit's turn.
+   */
+  private async commitUnit(lane: Lane, unit: Decoded[]): Promise<boolean> {
+    if (unit.length === 0) return true;
+    if (!this.groupCommit || unit.length >= GROUP_COMMIT_BELOW) {
+      await this.runUnit(lane, unit);
+      return true;
+    }
+    const outcome = await this.groupCommit.submit({ lane, items: unit });
+    if (outcome.kind === 'abandoned') return false;
+    if (outcome.kind === 'committed') return true;
+    // Stopping: leave the offsets uncommitted; the unit is redelivered after restart.
+    if (this.closing) throw outcome.error;
+    if (outcome.alone) {
+      // Its own first attempt: today's path carries on from there (no extra attempt).
+      await this.runUnit(lane, unit, { error: outcome.error });
+    } else {
+      groupCommitFallbacks.inc({ service: this.settings.service });
+      this.logger.warn(
+        `a combined unit failed (${describeError(outcome.error)}): ${lane.topic}[${lane.partition}]'s ${unit.length} messages are retried on their own`,
+      );
+      await this.runUnit(lane, unit);
+    }
+    return true;
   }
 
   /**
    * Applies a unit; when it fails for a reason of its own (not a dependency away), splits it
    * in halves, first half first (so per-key order holds), until the failing message is alone.
+   * `made`: the first attempt was already made (by a group commit of this unit alone).
    */
-  private async runUnit(lane: Lane, unit: Decoded[]): Promise<void> {
+  private async runUnit(lane: Lane, unit: Decoded[], made?: FirstAttempt): Promise<void> {
     if (unit.length === 0) return;
-    if (unit.length === 1) return this.runAlone(lane, unit[0], () => this.applyUnit(lane, unit));
+    if (unit.length === 1) return this.runAlone(lane, unit[0], () => this.applyUnit([{ lane, items: unit }]), made);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.applyUnit(lane, unit);
+        if (attempt === 1 && made) throw made.error;
+        await this.applyUnit([{ lane, items: unit }]);
         return;
       } catch (error) {
         if (this.closing) throw error;
@@ -265,9 +365,14 @@ export class EventsKafkaServer extends ServerKafka {
     }
   }
 
-  /** One transaction for the unit: its events grouped by type, each group to its batch handler. */
-  private async applyUnit(lane: Lane, unit: Decoded[]): Promise<void> {
+  /**
+   * One transaction for the units of one or more lanes: their events grouped by type (per-key
+   * order holds: a key lives on one partition), each group to its batch handler.
+   */
+  private async applyUnit(parts: LaneUnit[]): Promise<void> {
     const service = this.settings.service;
+    const unit = parts.flatMap((part) => part.items);
+    const lane = parts[0].lane;
     const spans = new Map<string, ConsumerSpan>();
     for (const item of unit) {
       if (!spans.has(item.envelope.eventId)) spans.set(item.envelope.eventId, startConsumerSpan(item.envelope, item.message.headers, service));
@@ -285,7 +390,10 @@ export class EventsKafkaServer extends ServerKafka {
     const stopTimer = handleSeconds.startTimer({ service, event_type: unit[0].eventType });
     // A large unit waiting on hot rows must not let the session expire (a rebalance would
     // hand the partition to another member and redeliver the unit): trap #3 of perf-notes.
-    const heartbeats = setInterval(() => void lane.heartbeat().catch(() => undefined), 1_000);
+    // Every lane in it: each waits on this transaction.
+    const heartbeats = setInterval(() => {
+      for (const part of parts) void part.lane.heartbeat().catch(() => undefined);
+    }, 1_000);
     let outcome: BatchOutcome;
     try {
       outcome = await this.events.processBatch(groups, traces);
@@ -298,15 +406,21 @@ export class EventsKafkaServer extends ServerKafka {
     stopTimer();
     for (const span of spans.values()) span.end();
     unitSize.observe({ service }, unit.length);
+    unitLanes.observe({ service }, parts.length);
     const counts = new Map<string, number>();
-    for (const item of unit) {
-      const outcomeLabel = outcome.handled.has(item.envelope.eventId) ? 'handled' : 'duplicate';
-      const label = `${item.eventType}\u0000${outcomeLabel}`;
-      counts.set(label, (counts.get(label) ?? 0) + 1);
+    for (const {
+      lane: { topic },
+      items,
+    } of parts) {
+      for (const item of items) {
+        const outcomeLabel = outcome.handled.has(item.envelope.eventId) ? 'handled' : 'duplicate';
+        const label = `${topic}\u0000${item.eventType}\u0000${outcomeLabel}`;
+        counts.set(label, (counts.get(label) ?? 0) + 1);
+      }
     }
     for (const [label, count] of counts) {
-      const [eventType, outcomeLabel] = label.split('\u0000');
-      consumed.inc({ service, topic: lane.topic, event_type: eventType, outcome: outcomeLabel }, count);
+      const [topic, eventType, outcomeLabel] = label.split('\u0000');
+      consumed.inc({ service, topic, event_type: eventType, outcome: outcomeLabel }, count);
     }
   }
 
@@ -324,10 +438,11 @@ export class EventsKafkaServer extends ServerKafka {
    * waits, nothing is skipped), a few times with backoff for any other error, then sent to
    * the topic's dead-letter twin so the partition keeps moving.
    */
-  private async runAlone(lane: Lane, item: Decoded, apply: () => Promise<void>): Promise<void> {
+  private async runAlone(lane: Lane, item: Decoded, apply: () => Promise<void>, made?: FirstAttempt): Promise<void> {
     const { envelope } = item;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (attempt === 1 && made) throw made.error;
         await apply();
         return;
       } catch (error) {

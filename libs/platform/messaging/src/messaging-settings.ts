@@ -9,6 +9,11 @@ export interface MessagingSettings {
   security?: KafkaSecurity;
   topicPrefix: string;
   partitionsConsumedConcurrently: number;
+  /**
+   * Group commit: transactions at once that apply the units the partition lanes have ready
+   * together (see GroupCommitQueue); 0: each lane applies its own units.
+   */
+  groupCommitInFlight: number;
   /** Attempts for a message whose handler keeps failing, before it is dead-lettered. */
   maxHandlerAttempts: number;
   /** Rows published per outbox batch. */
@@ -21,6 +26,7 @@ export const MESSAGING_SETTINGS = Symbol('MESSAGING_SETTINGS');
 
 export const DEFAULT_MESSAGING: Omit<MessagingSettings, 'service' | 'brokers' | 'topicPrefix'> = {
   partitionsConsumedConcurrently: 6,
+  groupCommitInFlight: 2,
   maxHandlerAttempts: 5,
   outboxBatchSize: 500,
   outboxPollMs: 250,

@@ -41,6 +41,7 @@ export function messagingSettingsOf(service: ServiceName, config: ServiceConfig)
     security: config.kafkaSecurity,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
+    groupCommitInFlight: config.KAFKA_GROUP_COMMIT_IN_FLIGHT,
   };
 }
 
