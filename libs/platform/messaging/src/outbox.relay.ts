@@ -183,7 +183,8 @@ export class OutboxRelay implements OnApplicationBootstrap {
       const shards = await this.lockShards(manager, owned);
       if (shards.length === 0) return 0;
       const { where, params } = onlyShards(shards);
-      const rows: OutboxRow[] = await manager.query(
+      const rows = await queryRows<OutboxRow>(
+        manager,
         `SELECT id, topic, message_key, value, headers, EXTRACT(EPOCH FROM now() - created_at)::float AS age_seconds
            FROM outbox ${where} ORDER BY id LIMIT $${params.length + 1}`,
         [...params, this.settings.outboxBatchSize],
@@ -210,7 +211,7 @@ export class OutboxRelay implements OnApplicationBootstrap {
         compression: CompressionTypes.None,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      await manager.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      await queryRows(manager, 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
       published.inc({ service: this.settings.service }, rows.length);
       return rows.length;
     });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Context } from '@opentelemetry/api';
 import { EventEnvelope, EventHeaders, encodeEvent, findDefinition, messageKeyOf, topicName } from '@orders/events';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '@orders/platform-database';
 import { counter, currentTraceHeaders } from '@orders/platform-observability';
 import { afterCommit, withAfterCommit } from './after-commit';
 import { EventBatch, type OutboxEntry } from './event-batch';
@@ -112,7 +113,8 @@ export class TransactionalEvents {
       }
     }
     // ON CONFLICT DO NOTHING also drops a second copy of one event within the same statement.
-    const rows: Array<{ consumer: string; event_id: string }> = await manager.query(
+    const rows = await queryRows<{ consumer: string; event_id: string }>(
+      manager,
       `INSERT INTO processed_events (consumer, event_id, event_type)
        SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
        ON CONFLICT DO NOTHING RETURNING consumer, event_id`,
@@ -135,7 +137,7 @@ export class TransactionalEvents {
     if (entries.length === 0) return false;
     const columns: unknown[][] = [[], [], [], [], []];
     for (const entry of entries) this.outboxRow(entry).forEach((value, index) => columns[index].push(value));
-    await manager.query(`INSERT INTO outbox ${OUTBOX_COLUMNS} SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`, columns);
+    await queryRows(manager, `INSERT INTO outbox ${OUTBOX_COLUMNS} SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`, columns);
     return true;
   }
 
