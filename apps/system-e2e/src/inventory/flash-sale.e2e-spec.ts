@@ -92,11 +92,19 @@ describe('flash sale: 100 units, 2,000 concurrent buyers', () => {
       await waitForRedisServing(system);
       await system.createProduct({ sku: 'FLASH-MID', initialStock: UNITS });
 
-      const sale = await runFlashSale(system, 'FLASH-MID', BUYERS, async () => {
-        // Kill Redis once a fifth of the stock has been reserved on the fast path.
-        await untilReserved(system, 'FLASH-MID', UNITS / 5);
-        await redis.stop();
-      });
+      const sale = await runFlashSale(
+        system,
+        'FLASH-MID',
+        BUYERS,
+        async () => {
+          // Kill Redis once a fifth of the stock has been reserved on the fast path.
+          await untilReserved(system, 'FLASH-MID', UNITS / 5);
+          await redis.stop();
+        },
+        // Half the stock's worth of buyers lead (their orders still in flight at the kill);
+        // the other buyers follow it, so the kill is mid-sale whatever the consumer batches.
+        { leadBuyers: UNITS / 2 },
+      );
       console.log(`flash sale, redis killed mid-sale: accepted ${sale.acceptedMs} ms, all terminal ${sale.settledMs} ms`, sale.paths);
 
       expectExactlySoldOut(sale);

@@ -38,19 +38,36 @@ function postOrder(agent: Agent, url: URL, headers: Record<string, string>, body
  * `buyers` distinct users (distinct idempotency keys) each order one unit of `sku` at the
  * same moment through the gateway, paying with a card that always succeeds; resolves once
  * every order is terminal and the saga is quiet. `during` runs alongside the sale.
+ *
+ * `leadBuyers`: only that many buyers go at once with `during`; the others follow as soon as
+ * `during` is done. A strike "once n units are reserved" then lands in the middle of the sale
+ * whatever the consumer's batching: with all buyers at once, one transaction (a lane batch, or
+ * several lanes' under group commit) can hold every unit in Redis before the first commit is
+ * seen, and nothing is left to sell after the strike.
  */
-export async function runFlashSale(system: TestSystem, sku: string, buyers: number, during?: () => Promise<void>): Promise<SaleResult> {
+export async function runFlashSale(
+  system: TestSystem,
+  sku: string,
+  buyers: number,
+  during?: () => Promise<void>,
+  { leadBuyers = buyers }: { leadBuyers?: number } = {},
+): Promise<SaleResult> {
   const started = Date.now();
   const body = JSON.stringify({ items: [{ sku, quantity: 1 }], paymentMethod: 'pm_card_ok' });
   const sideTask = during?.();
   const agent = new Agent({ keepAlive: true, maxSockets: BUYER_CONNECTIONS });
   const url = new URL('/orders', system.gatewayUrl);
-  const tokens = Array.from({ length: buyers }, (_, index) => system.token(`${sku}-buyer-${index}`));
-  const statuses = await Promise.all(
-    tokens.map((token, index) =>
-      postOrder(agent, url, { authorization: `Bearer ${token}`, 'idempotency-key': `${sku}-order-${index}`, 'content-type': 'application/json' }, body),
-    ),
-  );
+  const buy = (index: number) =>
+    postOrder(
+      agent,
+      url,
+      { authorization: `Bearer ${system.token(`${sku}-buyer-${index}`)}`, 'idempotency-key': `${sku}-order-${index}`, 'content-type': 'application/json' },
+      body,
+    );
+  const buyersFrom = (first: number, count: number) => Promise.all(Array.from({ length: count }, (_, offset) => buy(first + offset)));
+  const leaders = buyersFrom(0, leadBuyers);
+  const followers = leadBuyers < buyers ? sideTask?.then(() => buyersFrom(leadBuyers, buyers - leadBuyers)) : undefined;
+  const statuses = [...(await leaders), ...((await followers) ?? [])];
   agent.destroy();
   const acceptedMs = Date.now() - started;
   await sideTask;
