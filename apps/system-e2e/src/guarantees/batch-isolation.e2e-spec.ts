@@ -1,30 +1,8 @@
-import { topicName, TOPIC_PARTITIONS, Topics } from '@orders/events';
+import { topicName, Topics } from '@orders/events';
 import { createKafka, listDeadLetters } from '@orders/platform-messaging';
-import { Partitioners, PartitionMetadata } from 'kafkajs';
-import { register } from 'prom-client';
+import { expectConfirmedOnce, metricSum, orderEventsPartitionOf, refuseReservationsOf } from '../support/batch-checks';
 import { TestSystem } from '../support/system';
 import { eventually } from '../support/wait';
-
-/** A metric's value summed over the samples whose labels match (prom-client's shared registry). */
-async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = register.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values.filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value)).reduce((sum, sample) => sum + sample.value, 0);
-}
-
-/** The partition the relay's producer (murmur2, like the Java client) puts a key on. */
-const partitionOf = (() => {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: TOPIC_PARTITIONS[Topics.OrderEvents] }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  return (key: string) => partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
-})();
 
 /**
  * A lane batch is one unit of work (one transaction): these tests make sure that one bad
@@ -55,30 +33,13 @@ describe('one bad message in a batch', () => {
   async function placeOrders(): Promise<{ poison: string; good: string[]; neighbours: string[] }> {
     const poison = await place('BATCH-POISON');
     const good: string[] = [];
-    while (good.filter((id) => partitionOf(id) === partitionOf(poison)).length < 3) good.push(await place('BATCH-MUG'));
+    while (good.filter((id) => orderEventsPartitionOf(id) === orderEventsPartitionOf(poison)).length < 3) good.push(await place('BATCH-MUG'));
     await system.recorder.waitFor(() => [poison, ...good].every((id) => system.recorder.typesOf(id).includes('OrderCreated')));
-    return { poison, good, neighbours: good.filter((id) => partitionOf(id) === partitionOf(poison)) };
-  }
-
-  async function expectConfirmedOnce(orderIds: string[]): Promise<void> {
-    const orders = await system.waitForTerminal(orderIds, 60_000);
-    for (const order of orders)
-      expect({ id: order.id, steps: order.history.map((step) => step.status) }).toEqual({ id: order.id, steps: ['CREATED', 'RESERVED', 'PAID', 'CONFIRMED'] });
-    const { rows } = await system.db.query(
-      `SELECT (SELECT count(*)::int FROM inventory.reservations WHERE order_id = ANY($1::uuid[])) AS reservations,
-              (SELECT count(*)::int FROM payment.payments WHERE order_id = ANY($1::uuid[]) AND status = 'SUCCEEDED') AS payments`,
-      [orderIds],
-    );
-    expect(rows[0]).toEqual({ reservations: orderIds.length, payments: orderIds.length });
+    return { poison, good, neighbours: good.filter((id) => orderEventsPartitionOf(id) === orderEventsPartitionOf(poison)) };
   }
 
   it('dead-letters the poison alone; the duplicate changes nothing; every good order completes once', async () => {
-    // The poison: a valid event whose effect fails every time (the ledger refuses its sku).
-    await system.db.query(`
-      CREATE FUNCTION inventory.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'ledger refuses sku %', NEW.sku; END $$;
-      CREATE TRIGGER refuse_poison BEFORE INSERT ON inventory.reservations
-        FOR EACH ROW WHEN (NEW.sku = 'BATCH-POISON') EXECUTE FUNCTION inventory.refuse_poison();`);
+    const liftPoison = await refuseReservationsOf(system, 'BATCH-POISON');
     const splitsBefore = await metricSum('kafka_unit_of_work_splits_total', { service: 'inventory-service' });
     const duplicatesBefore = await metricSum('events_duplicate_total', { service: 'inventory-service', event_type: 'OrderCreated' });
 
@@ -96,7 +57,7 @@ describe('one bad message in a batch', () => {
     await producer.disconnect();
     await system.startInventory();
 
-    await expectConfirmedOnce(good);
+    await expectConfirmedOnce(system, good, 60_000);
     const letters = await eventually(
       () => listDeadLetters(system.brokers, system.prefix, Topics.OrderEvents),
       (found) => found.some((letter) => letter.key === poison),
@@ -111,7 +72,7 @@ describe('one bad message in a batch', () => {
     expect((await metricSum('events_duplicate_total', { service: 'inventory-service', event_type: 'OrderCreated' })) - duplicatesBefore).toBe(1);
     await system.waitUntilQuiet();
     expect(await system.stock('BATCH-MUG')).toEqual({ available: 100 - good.length, reserved: 0, sold: good.length, adjusted: 0 });
-    await system.db.query('DROP TRIGGER refuse_poison ON inventory.reservations');
+    await liftPoison();
   }, 120_000);
 
   it('commits the rest of a set-based batch when one order of it keeps failing', async () => {
@@ -128,7 +89,7 @@ describe('one bad message in a batch', () => {
     // insert: the poison's and its neighbours' reach the gateway together.
     await system.startInventory();
 
-    await expectConfirmedOnce(good);
+    await expectConfirmedOnce(system, good, 60_000);
     const letters = await eventually(
       () => listDeadLetters(system.brokers, system.prefix, Topics.InventoryEvents),
       (found) => found.some((letter) => letter.key === poison),

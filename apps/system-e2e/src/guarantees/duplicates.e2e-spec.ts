@@ -1,13 +1,9 @@
 import { Events, topicName } from '@orders/events';
 import { createKafka } from '@orders/platform-messaging';
-import { register } from 'prom-client';
+import { metricSum } from '../support/batch-checks';
 import { TestSystem } from '../support/system';
 
-async function duplicatesSkipped(): Promise<number> {
-  const metric = register.getSingleMetric('events_duplicate_total');
-  if (!metric) return 0;
-  return (await metric.get()).values.reduce((sum, sample) => sum + sample.value, 0);
-}
+const duplicatesSkipped = () => metricSum('events_duplicate_total');
 
 /**
  * Exactly-once effects: the same events delivered again — in order, and an old one

@@ -1,30 +1,8 @@
 import { TOPIC_PARTITIONS, Topics } from '@orders/events';
 import { listDeadLetters } from '@orders/platform-messaging';
-import { Partitioners, PartitionMetadata } from 'kafkajs';
-import { register } from 'prom-client';
+import { expectConfirmedOnce, metricSum, orderEventsPartitionOf, refuseReservationsOf } from '../support/batch-checks';
 import { TestSystem } from '../support/system';
 import { eventually, waitUntil } from '../support/wait';
-
-/** A metric's value summed over the samples whose labels match (prom-client's shared registry). */
-async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = register.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values.filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value)).reduce((sum, sample) => sum + sample.value, 0);
-}
-
-/** The partition the relay's producer (murmur2, like the Java client) puts a key on. */
-const partitionOf = (() => {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: TOPIC_PARTITIONS[Topics.OrderEvents] }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  return (key: string) => partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
-})();
 
 /**
  * Group commit (issue 17): the units that several partition lanes have ready together (the
@@ -64,17 +42,13 @@ describe('poison messages in a combined unit of several partitions', () => {
     (await metricSum('kafka_group_commit_units', { service, state: 'committing' }));
 
   it('dead-letters each poison alone; the good orders of every partition complete once', async () => {
-    await system.db.query(`
-      CREATE FUNCTION inventory.refuse_group_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'ledger refuses sku %', NEW.sku; END $$;
-      CREATE TRIGGER refuse_group_poison BEFORE INSERT ON inventory.reservations
-        FOR EACH ROW WHEN (NEW.sku = 'GC-POISON') EXECUTE FUNCTION inventory.refuse_group_poison();`);
+    const liftPoison = await refuseReservationsOf(system, 'GC-POISON');
     const fallbacksBefore = await metricSum('kafka_group_commit_fallback_units_total', { service });
 
     await system.stopInventory();
     const poisons: string[] = [];
     const partitionCount = TOPIC_PARTITIONS[Topics.OrderEvents];
-    while (new Set(poisons.map(partitionOf)).size < partitionCount) poisons.push(await place('GC-POISON'));
+    while (new Set(poisons.map(orderEventsPartitionOf)).size < partitionCount) poisons.push(await place('GC-POISON'));
     const good: string[] = [];
     for (let i = 0; i < 6; i++) good.push(await place('GC-MUG'));
     await system.recorder.waitFor(() => [...poisons, ...good].every((id) => system.recorder.typesOf(id).includes('OrderCreated')));
@@ -91,15 +65,7 @@ describe('poison messages in a combined unit of several partitions', () => {
       lock.release();
     }
 
-    const orders = await system.waitForTerminal(good, 120_000);
-    for (const order of orders)
-      expect({ id: order.id, steps: order.history.map((step) => step.status) }).toEqual({ id: order.id, steps: ['CREATED', 'RESERVED', 'PAID', 'CONFIRMED'] });
-    const { rows } = await system.db.query(
-      `SELECT (SELECT count(*)::int FROM inventory.reservations WHERE order_id = ANY($1::uuid[])) AS reservations,
-              (SELECT count(*)::int FROM payment.payments WHERE order_id = ANY($1::uuid[]) AND status = 'SUCCEEDED') AS payments`,
-      [good],
-    );
-    expect(rows[0]).toEqual({ reservations: good.length, payments: good.length });
+    await expectConfirmedOnce(system, good, 120_000);
 
     const byKey = (a: { key: string | null }, b: { key: string | null }) => String(a.key).localeCompare(String(b.key));
     const letters = await eventually(
@@ -118,6 +84,6 @@ describe('poison messages in a combined unit of several partitions', () => {
     expect((await metricSum('kafka_group_commit_fallback_units_total', { service })) - fallbacksBefore).toBeGreaterThanOrEqual(2);
     await system.waitUntilQuiet();
     expect(await system.stock('GC-MUG')).toEqual({ available: 100 - good.length, reserved: 0, sold: good.length, adjusted: 0 });
-    await system.db.query('DROP TRIGGER refuse_group_poison ON inventory.reservations');
+    await liftPoison();
   }, 300_000);
 });

@@ -3,18 +3,10 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { createKafka, ensureTopics, sagaTopics } from '@orders/platform-messaging';
 import { RetentionJob } from '@orders/platform-database';
 import { randomUUID } from 'node:crypto';
-import { register } from 'prom-client';
 import request from 'supertest';
+import { metricSum } from '../support/batch-checks';
 import { TestSystem } from '../support/system';
 import { waitUntil } from '../support/wait';
-
-async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
-  const metric = register.getSingleMetric(name);
-  if (!metric) return 0;
-  return (await metric.get()).values
-    .filter((sample) => Object.entries(labels).every(([label, value]) => sample.labels[label] === value))
-    .reduce((sum, sample) => sum + sample.value, 0);
-}
 
 /**
  * Retention: the inbox (and the other tables that grow with traffic) is pruned in small
