@@ -4,6 +4,7 @@ import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner.js';
 import { preparedStatementsOf } from './data-source-options';
 import { PreparedStatementNames } from './prepared-statement-names';
+import { sqlStateOf } from './sql-state';
 
 /** Per data source: the names of the statements its connections prepare, one per distinct SQL text, up to its bound. */
 const statementNamesOf = new WeakMap<DataSource, PreparedStatementNames>();
@@ -41,8 +42,7 @@ function rowsOf<T>(result: unknown): T[] {
 
 function failed(statementNames: PreparedStatementNames, sql: string, params: unknown[], error: unknown): QueryFailedError {
   const wrapped = new QueryFailedError(sql, params, error as Error);
-  const driverError = error as { code?: unknown; message?: unknown };
-  if (driverError.code === FEATURE_NOT_SUPPORTED && String(driverError.message).includes('cached plan')) {
+  if (sqlStateOf(error) === FEATURE_NOT_SUPPORTED && wrapped.message.includes('cached plan')) {
     // The text is prepared again, under a new name, on its next call: retrying is enough, so a
     // consumer waits and retries its unit instead of splitting it (and the relay its batch).
     statementNames.renew(sql);
